@@ -1,0 +1,258 @@
+"""`policylib check`: schema, logic across fields, and provenance of every cited value."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from policylib import sources
+from policylib.catalogue import CATEGORIES_FILE, rule_paths
+from policylib.loader import LineMap, Problem, RuleFileError, field_name, load
+from policylib.model import Categories, Cited, NationalStandard, RuleSet
+from policylib.paths import rules_dir
+
+Loc = tuple[str | int, ...]
+SKIPPED_FIELDS = {"cite", "status", "note", "refers_to", "interpretation", "id"}
+EVENTS_BY_CIRCUMSTANCE = {
+    "newborn": {"born"},
+    "employee_lapse": {"lapsed"},
+    "veteran": {"discharged"},
+    "released_prisoner": {"released"},
+    "regular": set(),
+    "migrant_worker": set(),
+}
+
+
+@dataclass
+class Report:
+    """What a check found: problems, and counts of what was verified."""
+
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    values: int = 0
+    stated: int = 0
+    not_stated: int = 0
+    citations: int = 0
+    numbers: int = 0
+    per_file: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        return (
+            f"{self.files} rule files: {self.values} values ({self.stated} stated and cited, "
+            f"{self.not_stated} explicitly not stated); {self.citations} citations and "
+            f"{self.numbers} numbers and dates verified against the cleaned sources"
+        )
+
+
+def cited_objects(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Cited]]:
+    """Every Cited object in a model tree, with its location."""
+    if isinstance(model, Cited):
+        yield loc, model
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, BaseModel):
+                sub = (*loc, name) if index is None else (*loc, name, index)
+                yield from cited_objects(item, sub)
+
+
+def own_values(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, object]]:
+    """Numbers, dates and month-days held by an object itself (not by nested cited objects)."""
+    for name in type(model).model_fields:
+        if name in SKIPPED_FIELDS:
+            continue
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            sub = (*loc, name) if index is None else (*loc, name, index)
+            if isinstance(item, Cited):
+                continue
+            if isinstance(item, BaseModel):
+                yield from own_values(item, sub)
+            elif isinstance(item, bool) or item is None:
+                continue
+            elif isinstance(item, int | float | dt.date):
+                yield sub, item
+            elif isinstance(item, str) and re.fullmatch(r"\d\d-\d\d", item):
+                yield sub, item
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def number_in(value: float, quote: str) -> bool:
+    """Whether a number is written in the quote as digits (not as part of a longer number)."""
+    text = f"{value:g}"
+    return re.search(rf"(?<![\d.]){re.escape(text)}(?![\d]|\.\d)", _squash(quote)) is not None
+
+
+def date_forms(day: dt.date) -> list[str]:
+    """The ways a notice writes a date: with or without the year, or as a month end (月底)."""
+    forms = [f"{day.year}年{day.month}月{day.day}日", f"{day.month}月{day.day}日"]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        forms += [f"{day.year}年{day.month}月底", f"{day.month}月底"]
+    return forms
+
+
+def value_in(value: object, quote: str) -> bool:
+    """Whether a value (number, date or MM-DD) appears in a quote."""
+    squashed = _squash(quote)
+    if isinstance(value, dt.date):
+        return any(form in squashed for form in date_forms(value))
+    if isinstance(value, str):
+        month, day = (int(x) for x in value.split("-"))
+        return f"{month}月{day}日" in squashed
+    return number_in(float(value), quote)  # type: ignore[arg-type]
+
+
+class _Texts:
+    """Cleaned source texts, loaded once."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, str | None] = {}
+
+    def get(self, source_id: str) -> str | None:
+        if source_id not in self.cache:
+            try:
+                self.cache[source_id] = sources.clean_text(source_id)
+            except (sources.SourceError, OSError):
+                self.cache[source_id] = None
+        return self.cache[source_id]
+
+
+def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, texts: _Texts,
+                report: Report) -> None:
+    counts = report.per_file.setdefault(path.name, {"values": 0, "citations": 0, "not_stated": 0})
+    for loc, obj in cited_objects(model):
+        report.values += 1
+        counts["values"] += 1
+        if not obj.stated:
+            report.not_stated += 1
+            counts["not_stated"] += 1
+        for index, citation in enumerate(obj.cite):
+            source_id = citation.source or model.source
+            cite_loc = (*loc, "cite", index)
+            text = texts.get(source_id)
+            if text is None:
+                report.problems.append(
+                    Problem(path, lines.line(cite_loc), field_name((*cite_loc, "source")),
+                            f"unknown source '{source_id}' (no sources/{source_id}/clean.txt)")
+                )
+                continue
+            if citation.quote not in text:
+                report.problems.append(
+                    Problem(path, lines.line((*cite_loc, "quote")), field_name((*cite_loc, "quote")),
+                            f"quote not found verbatim in sources/{source_id}/clean.txt: {citation.quote!r}")
+                )
+                continue
+            report.citations += 1
+            counts["citations"] += 1
+        if not obj.stated:
+            continue
+        report.stated += 1
+        quotes = [c.quote for c in obj.cite]
+        for value_loc, value in own_values(obj, loc):
+            if any(value_in(value, q) for q in quotes):
+                report.numbers += 1
+                continue
+            shown = value.isoformat() if isinstance(value, dt.date) else value
+            report.problems.append(
+                Problem(path, lines.line(value_loc), field_name(value_loc),
+                        f"{shown} does not appear in its citation's quote")
+            )
+
+
+def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: Report) -> None:
+    def problem(loc: Loc, message: str) -> None:
+        report.problems.append(Problem(path, lines.line(loc), field_name(loc), message))
+
+    if Path(path).stem != f"{model.jurisdiction}-{model.coverage_year}":
+        problem(("jurisdiction",), f"file name should be {model.jurisdiction}-{model.coverage_year}.yaml")
+    contribution = model.financing.personal_contribution.amount
+    for i, group in enumerate(model.assisted_groups):
+        if group.category not in known:
+            problem(("assisted_groups", i, "category"), f"unknown category '{group.category}'")
+        if contribution is not None and group.amount is not None and group.amount > contribution:
+            problem(("assisted_groups", i, "amount"),
+                    f"assistance {group.amount} is above the personal contribution {contribution}")
+        if group.personal_pays is not None and contribution is not None and group.amount is not None \
+                and group.amount + group.personal_pays != contribution:
+            problem(("assisted_groups", i, "personal_pays"),
+                    f"assistance {group.amount} + personal {group.personal_pays} != contribution {contribution}")
+    ids = [g.id for g in model.assisted_groups]
+    for dup in {i for i in ids if ids.count(i) > 1}:
+        problem(("assisted_groups",), f"group id '{dup}' used twice")
+    for i, group in enumerate(model.excluded_groups):
+        if group.category not in known:
+            problem(("excluded_groups", i, "category"), f"unknown category '{group.category}'")
+    for i, dyn in enumerate(model.enrolment.dynamic_groups):
+        for j, cat in enumerate(dyn.categories):
+            if cat not in known:
+                problem(("enrolment", "dynamic_groups", i, "categories", j), f"unknown category '{cat}'")
+    windows = {w.id: w for w in model.enrolment.windows}
+    period = model.coverage.period
+    if period.start > period.end:
+        problem(("coverage", "period"), f"coverage starts {period.start} after it ends {period.end}")
+    if period.start.year != model.coverage_year:
+        problem(("coverage", "period", "start"), f"coverage period does not start in {model.coverage_year}")
+    for i, window in enumerate(model.enrolment.windows):
+        if window.end > period.end:
+            problem(("enrolment", "windows", i, "end"), f"window ends {window.end}, after the coverage period")
+    rule_ids = [r.id for r in model.coverage.start_rules]
+    for dup in {i for i in rule_ids if rule_ids.count(i) > 1}:
+        problem(("coverage", "start_rules"), f"start rule id '{dup}' used twice")
+    for i, rule in enumerate(model.coverage.start_rules):
+        for j, cat in enumerate(rule.categories):
+            if cat not in known:
+                problem(("coverage", "start_rules", i, "categories", j), f"unknown category '{cat}'")
+        allowed = EVENTS_BY_CIRCUMSTANCE[rule.circumstance] | {"paid"}
+        for j, cond in enumerate(rule.when):
+            if cond.window and cond.window not in windows:
+                problem(("coverage", "start_rules", i, "when", j, "window"),
+                        f"unknown window '{cond.window}'; windows: {', '.join(windows)}")
+            if cond.event and cond.event not in allowed and rule.circumstance != "veteran":
+                problem(("coverage", "start_rules", i, "when", j, "event"),
+                        f"event '{cond.event}' does not belong to circumstance '{rule.circumstance}'")
+        if rule.due == "late_payer_total" and not model.financing.late_payer_total.stated:
+            problem(("coverage", "start_rules", i, "due"), "due is late_payer_total but the file states none")
+
+
+def check_paths(paths: list[Path] | None = None) -> Report:
+    """Check the given rule files (all by default) and return a report; never raises."""
+    directory = rules_dir()
+    paths = [Path(p) for p in paths] if paths else rule_paths(directory)
+    report = Report()
+    known: set[str] = set()
+    try:
+        cats, _ = load(directory / CATEGORIES_FILE)
+        if isinstance(cats, Categories):
+            known = {c.id for c in cats.categories}
+    except RuleFileError as exc:
+        report.problems.extend(exc.problems)
+    texts = _Texts()
+    for path in paths:
+        if path.name == CATEGORIES_FILE:
+            continue
+        report.files += 1
+        try:
+            model, lines = load(path)
+        except RuleFileError as exc:
+            report.problems.extend(exc.problems)
+            continue
+        if isinstance(model, RuleSet | NationalStandard):
+            _provenance(model, lines, path, texts, report)
+        if isinstance(model, RuleSet):
+            _logic(model, lines, path, known, report)
+    return report

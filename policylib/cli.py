@@ -1,0 +1,114 @@
+"""The `policylib` command line: check, list, show, sources (and quote, see policylib.quote_cli)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from policylib import catalogue, sources
+from policylib.check import check_paths
+from policylib.loader import RuleFileError
+from policylib.summary import render
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit 2."""
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or None
+    for path in paths or []:
+        if not path.is_file():
+            raise UsageError(f"check: no such rule file: {path}")
+    report = check_paths(paths)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    if not report.ok:
+        print(f"check failed: {len(report.problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"ok: {report.summary()}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for entry in catalogue.entries():
+        print(f"{entry.jurisdiction:<12} {entry.year}  {entry.level:<9} {entry.name_en} ({entry.name_zh})")
+    return 0
+
+
+def _rules(jurisdiction: str, year: str):
+    try:
+        return catalogue.rules(jurisdiction, int(year))
+    except ValueError:
+        raise UsageError(f"year must be a number, got {year!r}") from None
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    rules = _rules(args.jurisdiction, args.year)
+    if args.json:
+        print(json.dumps(rules.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        print(render(rules))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    if args.rebuild:
+        changed = sources.rebuild_all()
+        print(f"rebuilt cleaned texts: {len(changed)} changed" + "".join(f"\n  {p}" for p in changed))
+        return 0
+    for source_id in sources.source_ids():
+        meta = sources.load_meta(source_id)
+        print(f"{source_id:<28} {meta.level:<9} {meta.document_number or '-':<18} {meta.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policylib", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="validate rule files: schema, logic and citations")
+    p.add_argument("paths", nargs="*", help="rule files (default: all under rules/)")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("list", help="jurisdiction-years known")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("show", help="readable summary of one jurisdiction-year")
+    p.add_argument("jurisdiction")
+    p.add_argument("year")
+    p.add_argument("--json", action="store_true", help="the whole rule set as JSON")
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("sources", help="list sources, or --rebuild their cleaned texts")
+    p.add_argument("--rebuild", action="store_true")
+    p.set_defaults(func=cmd_sources)
+    try:
+        from policylib.quote_cli import add_quote_parser
+    except ImportError:
+        pass
+    else:
+        add_quote_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"policylib {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except RuleFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except sources.SourceError as exc:
+        print(f"policylib {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

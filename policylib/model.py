@@ -1,0 +1,378 @@
+"""Typed model of a rule file: every value carries its citation, or says it is not stated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Status = Literal["stated", "not_stated"]
+GovLevel = Literal["central", "province", "city", "county", "township"]
+Event = Literal["born", "lapsed", "discharged", "released", "paid"]
+Circumstance = Literal[
+    "regular", "newborn", "employee_lapse", "veteran", "released_prisoner", "migrant_worker"
+]
+HelpKind = Literal["full", "fixed", "at_least", "share", "none", "not_stated"]
+PayerKind = Literal[
+    "medical_assistance_fund",
+    "medical_assistance_or_finance",
+    "government_shared",
+    "county_finance",
+    "department_funds",
+    "not_stated",
+]
+DueKind = Literal["standard", "personal_contribution", "late_payer_total", "not_stated"]
+StartKind = Literal[
+    "coverage_start",
+    "event_day",
+    "payment_day",
+    "day_after_payment",
+    "after_payment_period",
+    "payment_month_start",
+    "not_stated",
+]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, so a typo in a rule file never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(Strict):
+    """Where a value comes from: a source, the clause path and a short verbatim quote."""
+
+    source: str | None = Field(None, description="source id; defaults to the rule file's source")
+    clause: str = Field(min_length=1, description="clause path in the notice, e.g. 四（二）3")
+    quote: str = Field(min_length=2, max_length=400, description="verbatim text of the cleaned source")
+
+
+class Interpretation(Strict):
+    """An ambiguous clause: the reading encoded, the other readings, and why this one."""
+
+    reading: str
+    alternatives: list[str] = Field(min_length=1)
+    why: str
+
+
+class Cited(Strict):
+    """A value backed by one or more citations, or explicitly not stated in the notice."""
+
+    status: Status = "stated"
+    cite: list[Citation] = Field(default_factory=list)
+    note: str | None = None
+    refers_to: str | None = Field(None, description="for not-stated values: the document the notice points to")
+    interpretation: Interpretation | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_citation_is_a_list(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("cite"), dict):
+            data = {**data, "cite": [data["cite"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _stated_needs_citation(self) -> Cited:
+        if self.status == "stated" and not self.cite:
+            raise ValueError("a stated value needs at least one citation under 'cite'")
+        if self.status == "not_stated" and not self.note:
+            raise ValueError("a not-stated value needs a 'note' saying what the notice leaves open")
+        return self
+
+    @property
+    def stated(self) -> bool:
+        return self.status == "stated"
+
+
+class Amount(Cited):
+    """A sum in yuan per person per year; `at_least` marks 不低于 (a floor, not an exact figure)."""
+
+    amount: int | None = Field(None, ge=0)
+    at_least: bool = False
+
+    @model_validator(mode="after")
+    def _amount_matches_status(self) -> Amount:
+        if self.stated and self.amount is None:
+            raise ValueError("a stated amount needs 'amount'")
+        if not self.stated and self.amount is not None:
+            raise ValueError("a not-stated amount must not carry 'amount'")
+        return self
+
+
+class LevelShare(Strict):
+    level: GovLevel
+    amount: int | None = Field(None, ge=0)
+    ratio: int | None = Field(None, ge=1)
+
+
+class SubsidySplit(Cited):
+    """How the fiscal subsidy divides between levels of government."""
+
+    shares: list[LevelShare] = Field(default_factory=list)
+
+
+class Financing(Strict):
+    personal_contribution: Amount
+    fiscal_subsidy: Amount
+    subsidy_split: SubsidySplit
+    critical_illness_funding: Amount
+    late_payer_total: Amount
+
+
+class CostSharing(Cited):
+    """Who bears a portion of an assistance amount, possibly by county type."""
+
+    portion: int | None = Field(None, ge=0, description="yuan of the assistance this rule covers")
+    county_type: str | None = Field(None, description="county class the rule applies to, as named")
+    shares: list[LevelShare] = Field(default_factory=list)
+    borne_entirely_by: GovLevel | None = None
+
+
+class Payer(Cited):
+    kind: PayerKind
+    name_zh: str | None = None
+
+
+class AssistedGroup(Cited):
+    """One assisted group as the notice names it, mapped to a canonical category."""
+
+    id: Slug
+    name_zh: str
+    category: Slug
+    help: HelpKind
+    amount: int | None = Field(None, ge=0, description="assistance in yuan (fixed / at least)")
+    personal_pays: int | None = Field(None, ge=0, description="personal share where the notice states it")
+    share: float | None = Field(None, gt=0, le=1)
+    payer: Payer
+    cost_sharing: list[CostSharing] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _help_fields(self) -> AssistedGroup:
+        if self.help in ("fixed", "at_least") and self.amount is None:
+            raise ValueError(f"help '{self.help}' needs 'amount'")
+        if self.help == "share" and self.share is None:
+            raise ValueError("help 'share' needs 'share'")
+        if self.help in ("none", "not_stated") and self.amount is not None:
+            raise ValueError(f"help '{self.help}' must not carry 'amount'")
+        if self.help == "not_stated" and self.stated:
+            raise ValueError("help 'not_stated' needs status: not_stated")
+        return self
+
+
+class MultipleGroups(Cited):
+    """The rule for a person in several assisted groups."""
+
+    rule: Literal["highest_only", "not_stated"]
+    cap_at_personal_contribution: bool | None = None
+
+
+class ExcludedGroup(Cited):
+    name_zh: str
+    category: Slug
+
+
+class Window(Cited):
+    id: Slug
+    name_zh: str
+    start: dt.date | None = None
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.start and self.start > self.end:
+            raise ValueError(f"window '{self.id}' starts {self.start} after it ends {self.end}")
+        return self
+
+
+class Extension(Cited):
+    id: Slug
+    circumstance: Circumstance
+    name_zh: str
+    end: dt.date
+
+
+class DynamicGroups(Cited):
+    """Groups who may enrol all year (全年动态参保), with their assistance."""
+
+    categories: list[Slug] = Field(min_length=1)
+    assistance_applies: bool
+
+
+class Provision(Cited):
+    """A rule stated in words (refunds, identity changes): kept with its citation."""
+
+    id: Slug
+    summary: str
+
+
+class Enrolment(Strict):
+    windows: list[Window] = Field(min_length=1)
+    extensions: list[Extension] = Field(default_factory=list)
+    late_payment: Cited
+    dynamic_groups: list[DynamicGroups] = Field(default_factory=list)
+    refunds: list[Provision] = Field(default_factory=list)
+
+
+class Condition(Strict):
+    """One test on a person's dates; all conditions of a rule must hold."""
+
+    kind: Literal[
+        "paid_in_window",
+        "paid_after_window",
+        "paid_within",
+        "paid_after",
+        "born_between",
+        "event_in_coverage_year",
+        "event_before_coverage_year",
+    ]
+    window: Slug | None = None
+    event: Event | None = None
+    length: int | None = Field(None, ge=1)
+    unit: Literal["days", "months"] = "days"
+    include_bound: bool = True
+    from_month_day: str | None = Field(None, pattern=r"^\d\d-\d\d$")
+    to_month_day: str | None = Field(None, pattern=r"^\d\d-\d\d$")
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Condition:
+        need = {
+            "paid_in_window": ("window",),
+            "paid_after_window": ("window",),
+            "paid_within": ("event", "length"),
+            "paid_after": ("event", "length"),
+            "born_between": ("from_month_day", "to_month_day"),
+            "event_in_coverage_year": ("event",),
+            "event_before_coverage_year": ("event",),
+        }[self.kind]
+        missing = [f for f in need if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"condition '{self.kind}' needs {', '.join(missing)}")
+        return self
+
+
+class Start(Strict):
+    kind: StartKind
+    event: Event | None = None
+    length: int | None = Field(None, ge=1)
+    unit: Literal["days", "months"] = "days"
+    include_bound: bool = False
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Start:
+        if self.kind == "event_day" and self.event is None:
+            raise ValueError("start 'event_day' needs 'event'")
+        if self.kind == "after_payment_period" and self.length is None:
+            raise ValueError("start 'after_payment_period' needs 'length'")
+        return self
+
+
+class StartRule(Cited):
+    """For one circumstance and condition: what is due and from which day cover starts."""
+
+    id: Slug
+    circumstance: Circumstance
+    when: list[Condition] = Field(default_factory=list)
+    categories: list[Slug] = Field(default_factory=list, description="only for these categories")
+    due: DueKind
+    starts: Start
+    ends: dt.date | None = Field(None, description="cover end where it differs from the coverage period")
+    may_precede_period: bool = Field(False, description="the notice lets cover start before the period")
+
+
+class CoveragePeriod(Cited):
+    start: dt.date
+    end: dt.date
+
+
+class Coverage(Strict):
+    period: CoveragePeriod
+    start_rules: list[StartRule] = Field(min_length=1)
+
+
+class Milestone(Cited):
+    id: Slug
+    name_zh: str
+    gloss: str
+    kind: Literal["deadline", "stage", "report", "cutoff"]
+    start: dt.date | None = None
+    date: dt.date | None = None
+
+
+class Target(Cited):
+    id: Slug
+    gloss: str
+    value: float | None = None
+    unit: str | None = None
+
+
+class Administration(Strict):
+    milestones: list[Milestone] = Field(default_factory=list)
+    reporting: list[Provision] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+
+
+class Reference(Cited):
+    """A higher-level document the notice implements."""
+
+    document: str
+    title_zh: str | None = None
+
+
+class RuleSet(Strict):
+    """A local jurisdiction's rules for one coverage year."""
+
+    schema_version: Literal[1]
+    jurisdiction: Slug
+    name_zh: str
+    name_en: str
+    level: Literal["province", "city", "county"]
+    parent_zh: str | None = None
+    coverage_year: int = Field(ge=2000, le=2100)
+    source: str
+    implements: list[Reference] = Field(default_factory=list)
+    financing: Financing
+    assisted_groups: list[AssistedGroup]
+    other_groups: Cited
+    multiple_groups: MultipleGroups
+    excluded_groups: list[ExcludedGroup] = Field(default_factory=list)
+    enrolment: Enrolment
+    coverage: Coverage
+    administration: Administration
+
+
+class NationalFinancing(Strict):
+    fiscal_subsidy: Amount
+    personal_contribution: Amount
+    critical_illness_note: Cited | None = None
+
+
+class NationalStandard(Strict):
+    """The national minimum financing standard set for one year."""
+
+    schema_version: Literal[1]
+    jurisdiction: Literal["national"]
+    name_zh: str
+    name_en: str
+    level: Literal["national"]
+    standard_year: int = Field(ge=2000, le=2100)
+    governs_coverage_year: int = Field(ge=2000, le=2100)
+    governs_note: str
+    document: str
+    document_seen: bool = Field(description="False where the number is known only from secondary sources")
+    source: str
+    financing: NationalFinancing
+
+
+class Category(Strict):
+    id: Slug
+    name_zh: str
+    gloss: str
+    parent: Slug | None = None
+    note: str | None = None
+
+
+class Categories(Strict):
+    schema_version: Literal[1]
+    categories: list[Category]
