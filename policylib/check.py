@@ -82,9 +82,9 @@ def own_values(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, object]]:
                 yield from own_values(item, sub)
             elif isinstance(item, bool) or item is None:
                 continue
-            elif isinstance(item, int | float | dt.date):
-                yield sub, item
-            elif isinstance(item, str) and re.fullmatch(r"\d\d-\d\d", item):
+            elif isinstance(item, int | float | dt.date) or (
+                isinstance(item, str) and re.fullmatch(r"\d\d-\d\d", item)
+            ):
                 yield sub, item
 
 
