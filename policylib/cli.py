@@ -21,7 +21,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or None
     for path in paths or []:
         if not path.is_file():
-            raise UsageError(f"check: no such rule file: {path}")
+            raise UsageError(f"no such rule file: {path}")
     report = check_paths(paths)
     for problem in report.problems:
         print(problem, file=sys.stderr)

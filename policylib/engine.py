@@ -179,12 +179,19 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
     cited: list[Cited] = []
     excluded = {g.category: g for g in rules.excluded_groups}
     candidates: list[tuple[AssistedGroup, int | None]] = []
+    other = rules.other_groups
+    other_unstated = False  # a category whose help the notice leaves to another document
     for cat in cats:
         if cat in excluded:
             notes.append(f"'{cat}' ({excluded[cat].name_zh}) is excluded from assistance by this notice.")
             cited.append(excluded[cat])
             continue
         groups = resolve_groups(rules, cat)
+        if not groups and not other.stated and other.refers_to:
+            notes.append(f"Assistance for '{cat}' is not stated in this notice; it is set by {other.refers_to}.")
+            cited.append(other)
+            other_unstated = True
+            continue
         if not groups:
             notes.append(f"No assistance is stated for '{cat}' in this notice.")
             if not rules.other_groups.stated or rules.other_groups.note:
@@ -193,15 +200,22 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
         for group in groups:
             candidates.append((group, _group_value(group, contribution)))
     if not candidates:
-        return Assistance(0, False, (), None, tuple(notes), tuple(cited))
+        return Assistance(None if other_unstated else 0, False, (), None, tuple(notes), tuple(cited))
+    order = {g.id: i for i, g in enumerate(rules.assisted_groups)}
+    candidates.sort(key=lambda gv: order[gv[0].id])
     unknown = [g for g, v in candidates if v is None]
-    if unknown:
+    settled = contribution is not None and any(v is not None and v >= contribution for _, v in candidates)
+    if (unknown or other_unstated) and settled:
+        notes.append("Another group's help is not stated, but a full help already covers the whole contribution.")
+        candidates = [(g, v) for g, v in candidates if v is not None]
+        unknown, other_unstated = [], False
+    if unknown or other_unstated:
         for g in unknown:
             note = g.note or "assistance not stated in this notice"
             notes.append(f"{g.name_zh}: {note}")
             cited.append(g)
-        return Assistance(None, False, tuple(g for g, _ in candidates), _payer(unknown[0]), tuple(notes),
-                          tuple(cited))
+        return Assistance(None, False, tuple(g for g, _ in candidates), _payer(unknown[0]) if unknown else None,
+                          tuple(notes), tuple(cited))
     best_group, best = max(candidates, key=lambda gv: (gv[1] or 0))
     if len(candidates) > 1:
         if rules.multiple_groups.stated:
@@ -212,14 +226,21 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
     if contribution is not None and best is not None and best > contribution:
         notes.append(f"Help capped at the personal contribution ({contribution} yuan).")
         best = contribution
+    # A floor (不低于) in any group may be set higher locally, so the help is a minimum unless already full.
+    floors = [g for g, _ in candidates if g.help == "at_least"]
+    upper_bound = bool(floors) and (contribution is None or best is None or best < contribution)
     if best_group.help == "at_least":
         notes.append(f"{best_group.name_zh}: help of at least {best_group.amount} yuan (不低于): "
                      "the amount due is an upper bound.")
+    elif upper_bound:
+        for g in floors:
+            notes.append(f"{g.name_zh}: help of at least {g.amount} yuan (不低于) may exceed {best} yuan: "
+                         "the amount due is an upper bound.")
+            cited.append(g)
     if best_group.interpretation:
         notes.append(f"Reading of {best_group.name_zh}: {best_group.interpretation.reading}")
     cited.append(best_group)
-    return Assistance(best, best_group.help == "at_least", (best_group,), _payer(best_group), tuple(notes),
-                      tuple(cited))
+    return Assistance(best, upper_bound, (best_group,), _payer(best_group), tuple(notes), tuple(cited))
 
 
 def _matches(rules: RuleSet, cond: Condition, person: Person, convention: daycount.Convention) -> bool:
@@ -252,13 +273,21 @@ def _matches(rules: RuleSet, cond: Condition, person: Person, convention: daycou
     raise ValueError(f"unknown condition kind {cond.kind}")
 
 
+def rules_in_order(rules: RuleSet, circumstance: str) -> list[tuple[int, StartRule]]:
+    """The start rules tried for a circumstance, in order: its own rules in file order, then, for a
+    special circumstance, the ordinary residents' rules (a person whose circumstance the notice does
+    not address on that date enrols as an ordinary resident)."""
+    own = [(i, r) for i, r in enumerate(rules.coverage.start_rules) if r.circumstance == circumstance]
+    if circumstance != "regular":
+        own += [(i, r) for i, r in enumerate(rules.coverage.start_rules) if r.circumstance == "regular"]
+    return own
+
+
 def matching_rule(rules: RuleSet, person: Person, convention: daycount.Convention) -> StartRule | None:
     """The first start rule whose circumstance, categories and conditions all hold."""
     parents, _ = _category_tree()
     cats = set(person.categories) | {parents.get(c) for c in person.categories if parents.get(c)}
-    for rule in rules.coverage.start_rules:
-        if rule.circumstance != person.circumstance:
-            continue
+    for _, rule in rules_in_order(rules, person.circumstance):
         if rule.categories and not cats & set(rule.categories):
             continue
         if all(_matches(rules, cond, person, convention) for cond in rule.when):
@@ -339,6 +368,9 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         notes.append(q.payable_reason)
         return q
     q.rule = rule.id
+    if rule.circumstance != person.circumstance:
+        notes.append(f"No {person.circumstance} rule of this notice applies on {paid}: "
+                     f"the ordinary residents' rule '{rule.id}' applies.")
     q.payable = True
     q.payable_reason = f"rule '{rule.id}' applies"
     cites += citations_of(rules, rule)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from policylib.model import Categories, NationalStandard, RuleSet
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 512 * 1024
 MAX_EVENTS = 200_000
 MAX_DEPTH = 40
@@ -66,7 +68,7 @@ def _reject_unsafe_events(text: str, path: Path) -> None:
     """Refuse anchors, aliases and tags before anything is built (no alias bombs, no objects)."""
     depth = 0
     try:
-        for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+        for count, event in enumerate(yaml.parse(text, Loader=SAFE_LOADER)):
             line = event.start_mark.line + 1
             if count > MAX_EVENTS:
                 raise RuleFileError([Problem(path, line, "", f"file has more than {MAX_EVENTS} YAML nodes")])
@@ -94,6 +96,11 @@ def _reject_unsafe_events(text: str, path: Path) -> None:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise RuleFileError([Problem(path, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise RuleFileError(
+            [Problem(path, line, "", f"character {exc.character!r} is not allowed in YAML")]
+        ) from None
 
 
 def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[Problem]) -> None:
@@ -102,6 +109,13 @@ def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(path, line, field_name(loc), "a key must be plain text"))
+                continue
+            if key == "<<":
+                problems.append(Problem(path, line, field_name(loc), "YAML merge keys (<<) are not allowed"))
+                continue
             if key in seen:
                 problems.append(
                     Problem(path, key_node.start_mark.line + 1, field_name((*loc, key)), "key appears twice")
@@ -112,6 +126,11 @@ def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*loc, index), lines, path, problems)
+    elif node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            dt.date.fromisoformat(node.value[:10])
+        except ValueError as exc:
+            problems.append(Problem(path, node.start_mark.line + 1, field_name(loc), f"not a date: {exc}"))
 
 
 def read_yaml(path: Path) -> tuple[Any, LineMap]:
@@ -126,17 +145,27 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RuleFileError([Problem(path, None, "", f"not UTF-8 (byte {exc.start})")]) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RuleFileError([Problem(path, line, "", f"not UTF-8 (byte {exc.start})")]) from None
     _reject_unsafe_events(text, path)
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    lines = LineMap()
-    problems: list[Problem] = []
-    if node is None:
-        raise RuleFileError([Problem(path, 1, "", "file is empty")])
-    _walk(node, (), lines, path, problems)
-    if problems:
-        raise RuleFileError(problems)
-    data = yaml.safe_load(text)
+    try:
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        if node is None:
+            raise RuleFileError([Problem(path, 1, "", "file is empty")])
+        lines = LineMap()
+        problems: list[Problem] = []
+        _walk(node, (), lines, path, problems)
+        if problems:
+            raise RuleFileError(problems)
+        data = yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise RuleFileError([Problem(path, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise RuleFileError([Problem(path, None, "", f"not valid YAML: {exc}")]) from None
+    except ValueError as exc:
+        raise RuleFileError([Problem(path, None, "", f"a value cannot be read: {exc}")]) from None
     if not isinstance(data, dict):
         raise RuleFileError([Problem(path, 1, "", "a rule file must be a mapping of fields")])
     return data, lines

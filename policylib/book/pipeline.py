@@ -1,0 +1,716 @@
+"""Build the book: execute the notebook templates with papermill, then the HTML with Jupyter Book.
+
+Steps: write ``_config.yml``, ``_toc.yml`` and any missing placeholder page; execute each
+notebook whose inputs changed (in parallel, one kernel per notebook); normalise the executed
+notebooks so that their bytes depend only on their inputs; build the HTML into a staging
+directory and publish it to ``book/_build/html`` only when the build succeeded.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import nbformat
+import yaml
+
+from policylib.paths import ENV_HOME, project_root
+
+FORMAT_VERSION = 1
+KERNEL_NAME = "python3"
+DEFAULT_DAY_COUNT = "civil-code"
+TITLE = "居民医保 contribution drives: rules compared"
+
+PROFILES = "Jurisdiction profiles"
+COMPARISONS = "Comparisons"
+TRAINING = "Training"
+REFERENCE = "Reference"
+PARTS = (PROFILES, COMPARISONS, TRAINING, REFERENCE)
+
+INTRO_PAGE = "intro"
+REFERENCE_PAGES: dict[str, str] = {
+    "primer": "Primer",
+    "methods": "Methods",
+    "add-jurisdiction": "Adding a jurisdiction",
+    "regression": "Regression checks",
+    "glossary": "Glossary",
+    "sources": "Sources",
+    "downloads": "Downloads",
+}
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3",
+}
+TAG_PARAMETERS = "parameters"
+TAG_INJECTED = "injected-parameters"
+TAG_FILL = "fill-parameters"
+TAG_REMOVE_CELL = "remove-cell"
+TAG_HIDE_INPUT = "hide-input"
+VISIBILITY_TAGS = frozenset({"remove-cell", "remove-input", "hide-cell", "hide-input", "hide-output"})
+
+HASHES_FILE = ".hashes.json"
+DIGEST_FILE = ".book-digest"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A notebook template and where its executed copies go.
+
+    ``output`` is a path under ``book/``; for a per-jurisdiction template it is formatted with
+    the catalogue entry (``{jurisdiction}``, ``{year}``).
+    """
+
+    name: str
+    output: str
+    part: str
+    per_jurisdiction: bool = False
+
+
+TEMPLATES: tuple[Template, ...] = (
+    Template("profile", "profiles/{jurisdiction}-{year}.ipynb", PROFILES, per_jurisdiction=True),
+    Template("financing", "chapters/financing.ipynb", COMPARISONS),
+    Template("assisted_groups", "chapters/assisted_groups.ipynb", COMPARISONS),
+    Template("waiting_periods", "chapters/waiting_periods.ipynb", COMPARISONS),
+    Template("deadlines", "chapters/deadlines.ipynb", COMPARISONS),
+    Template("changes", "chapters/changes.ipynb", COMPARISONS),
+    Template("training", "chapters/training.ipynb", TRAINING),
+)
+GENERATED_DIRS = ("profiles", "chapters")
+
+
+class EntryLike(Protocol):
+    """What the pipeline needs from a catalogue entry."""
+
+    jurisdiction: str
+    year: int
+    level: str
+    name_en: str
+    name_zh: str
+
+
+class BookBuildError(Exception):
+    """The build failed; the message says why, for a person to read."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Locations under a project root."""
+
+    root: Path
+
+    @property
+    def book(self) -> Path:
+        return self.root / "book"
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def build(self) -> Path:
+        return self.book / "_build"
+
+    @property
+    def html(self) -> Path:
+        return self.build / "html"
+
+    @property
+    def staging(self) -> Path:
+        return self.build / ".staging"
+
+    @property
+    def doctrees(self) -> Path:
+        return self.build / ".doctrees"
+
+    @property
+    def hashes(self) -> Path:
+        return self.book / HASHES_FILE
+
+    def template(self, template: Template) -> Path:
+        return self.notebooks / f"{template.name}.ipynb"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to produce: a template, its parameters and its output path under book/."""
+
+    template: Template
+    output: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def docname(self) -> str:
+        return self.output.removesuffix(".ipynb")
+
+    def matches(self, name: str) -> bool:
+        """Whether ``--only NAME`` selects this job (template name, output stem or path)."""
+        name = name.removeprefix("book/")
+        return name in {self.template.name, self.output, self.docname, Path(self.docname).name}
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    executed: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    html: str = "skipped"
+
+
+# ---------------------------------------------------------------------------- planning
+
+
+def load_entries() -> list[EntryLike]:
+    """The catalogue's entries (the parameter grid)."""
+    from policylib import catalogue
+
+    return list(catalogue.entries())
+
+
+def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES) -> list[Job]:
+    """Every notebook of the book, in table-of-contents order."""
+    local = [e for e in entries if e.level != "national"]
+    jobs: list[Job] = []
+    for template in templates:
+        if not template.per_jurisdiction:
+            jobs.append(Job(template, template.output))
+            continue
+        for entry in local:
+            parameters = {"jurisdiction": entry.jurisdiction, "year": entry.year, "day_count": DEFAULT_DAY_COUNT}
+            fields = {**parameters, "level": entry.level, "name_en": entry.name_en, "name_zh": entry.name_zh}
+            output = template.output.format(jurisdiction=entry.jurisdiction, year=entry.year)
+            jobs.append(Job(template, output, parameters, fields))
+    outputs = [job.output for job in jobs]
+    duplicates = sorted({o for o in outputs if outputs.count(o) > 1})
+    if duplicates:
+        raise BookBuildError(f"two notebooks would be written to the same path: {', '.join(duplicates)}")
+    return jobs
+
+
+def toc(jobs: Sequence[Job]) -> dict[str, Any]:
+    """The Jupyter Book table of contents: intro, then one part per kind of page."""
+    parts = []
+    for caption in PARTS:
+        if caption == REFERENCE:
+            files = list(REFERENCE_PAGES)
+        else:
+            files = [job.docname for job in jobs if job.template.part == caption]
+        if files:
+            parts.append({"caption": caption, "chapters": [{"file": f} for f in files]})
+    return {"format": "jb-book", "root": INTRO_PAGE, "parts": parts}
+
+
+def book_config() -> dict[str, Any]:
+    """The Jupyter Book configuration."""
+    return {
+        "title": TITLE,
+        "author": "policylib",
+        "copyright": "",
+        "logo": "",
+        "only_build_toc_files": True,
+        "exclude_patterns": ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"],
+        "execute": {"execute_notebooks": "off"},
+        "repository": {"url": "", "path_to_book": "book", "branch": "main"},
+        "launch_buttons": {"binderhub_url": "", "jupyterhub_url": "", "colab_url": "", "thebe": False},
+        "html": {
+            "use_repository_button": False,
+            "use_issues_button": False,
+            "use_edit_page_button": False,
+            "use_multitoc_numbering": False,
+            "home_page_in_navbar": True,
+        },
+        "sphinx": {"config": {"html_show_copyright": False, "html_last_updated_fmt": None}},
+    }
+
+
+def _yaml(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless the file already holds exactly that; say whether it wrote."""
+    data = text.encode("utf-8")
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def write_book_files(paths: Paths, jobs: Sequence[Job]) -> None:
+    """Write ``_config.yml`` and ``_toc.yml``, and a placeholder for each missing page."""
+    header = "# Generated by policylib.book.pipeline; edit the pipeline, not this file.\n"
+    write_if_changed(paths.book / "_config.yml", header + _yaml(book_config()))
+    write_if_changed(paths.book / "_toc.yml", header + _yaml(toc(jobs)))
+    pages = {INTRO_PAGE: TITLE, **REFERENCE_PAGES}
+    for name, title in pages.items():
+        page = paths.book / f"{name}.md"
+        if not page.exists():
+            write_if_changed(page, f"# {title}\n")
+
+
+# ---------------------------------------------------------------------------- hashing
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _digest_files(root: Path, files: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
+        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(_sha256(path.read_bytes()).encode("ascii") + b"\n")
+    return h.hexdigest()
+
+
+def input_files(root: Path) -> list[Path]:
+    """Files every notebook depends on: rules, cleaned sources and the library (not the book code)."""
+    files = [p for p in (root / "rules").rglob("*") if p.is_file()]
+    files += [p for p in (root / "sources").glob("*/clean.txt") if p.is_file()]
+    package = root / "policylib"
+    files += [p for p in package.rglob("*.py") if "book" not in p.relative_to(package).parts[:1]]
+    return [p for p in files if "__pycache__" not in p.parts]
+
+
+def job_digest(paths: Paths, job: Job, shared: str) -> str:
+    """Digest of everything an executed notebook depends on."""
+    record = {
+        "format": FORMAT_VERSION,
+        "template": _sha256(paths.template(job.template).read_bytes()),
+        "inputs": shared,
+        "parameters": job.parameters,
+        "fields": job.fields,
+        "output": job.output,
+    }
+    return _sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+
+
+def inputs_digest(root: Path) -> str:
+    """Digest of the files every notebook depends on."""
+    return _digest_files(root, input_files(root))
+
+
+def _read_hashes(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("format") == FORMAT_VERSION else {}
+
+
+def _load_hashes(path: Path) -> dict[str, dict[str, str]]:
+    notebooks = _read_hashes(path).get("notebooks")
+    return dict(notebooks) if isinstance(notebooks, dict) else {}
+
+
+def _save_hashes(path: Path, notebooks: dict[str, dict[str, str]], catalogue: dict[str, Any] | None = None) -> None:
+    data: dict[str, Any] = {"format": FORMAT_VERSION, "notebooks": dict(sorted(notebooks.items()))}
+    catalogue = catalogue if catalogue is not None else _read_hashes(path).get("catalogue")
+    if catalogue:
+        data["catalogue"] = catalogue
+    write_if_changed(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True)
+class CachedEntry:
+    """A catalogue entry as remembered in ``book/.hashes.json``."""
+
+    jurisdiction: str
+    year: int
+    level: str
+    name_en: str
+    name_zh: str
+
+
+_ENTRY_FIELDS = ("jurisdiction", "year", "level", "name_en", "name_zh")
+
+
+def catalogue_entries(paths: Paths, shared: str) -> list[EntryLike]:
+    """The catalogue's entries, reused from the last build when no input file changed."""
+    cached = _read_hashes(paths.hashes).get("catalogue")
+    if isinstance(cached, dict) and cached.get("inputs") == shared and isinstance(cached.get("entries"), list):
+        try:
+            return [CachedEntry(**{k: e[k] for k in _ENTRY_FIELDS}) for e in cached["entries"]]
+        except (KeyError, TypeError):
+            pass
+    try:
+        entries = load_entries()
+    except Exception as exc:
+        raise BookBuildError(f"cannot read the catalogue: {type(exc).__name__}: {exc}") from None
+    record = {"inputs": shared, "entries": [{k: getattr(e, k) for k in _ENTRY_FIELDS} for e in entries]}
+    _save_hashes(paths.hashes, _load_hashes(paths.hashes), record)
+    return entries
+
+
+# ---------------------------------------------------------------------------- execution
+
+
+@dataclass(frozen=True)
+class _Task:
+    template: str
+    template_label: str
+    output: str
+    label: str
+    parameters: dict[str, Any]
+    fields: dict[str, Any]
+    cwd: str
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    output: str
+    seconds: float
+    text: str | None = None
+    error: str | None = None
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def fill_markdown(nb: nbformat.NotebookNode, fields: dict[str, Any]) -> None:
+    """Replace ``{field}`` in markdown cells tagged ``fill-parameters`` (e.g. the page's H1)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and TAG_FILL in cell.metadata.get("tags", []):
+            cell.source = _FIELD.sub(lambda m: str(fields.get(m.group(1), m.group(0))), cell.source)
+
+
+def injected_cell_id(output: str) -> str:
+    """A fixed id for the injected-parameters cell, derived from the output path."""
+    return "parameters-" + _sha256(output.encode("utf-8"))[:12]
+
+
+def normalise(nb: nbformat.NotebookNode, output: str) -> nbformat.NotebookNode:
+    """Drop run-specific metadata, fix ids and kernel metadata, and tag cells for the book."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = json.loads(json.dumps(LANGUAGE_INFO))
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        tags = list(dict.fromkeys(cell.metadata.get("tags", [])))
+        if TAG_INJECTED in tags:
+            cell.id = injected_cell_id(output)
+        if TAG_INJECTED in tags or TAG_PARAMETERS in tags:
+            tags.append(TAG_REMOVE_CELL)
+        elif cell.cell_type == "code" and not VISIBILITY_TAGS.intersection(tags):
+            tags.append(TAG_HIDE_INPUT)
+        tags = list(dict.fromkeys(tags))
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+        for out in cell.get("outputs", []):
+            out.pop("transient", None)
+    return nb
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    """Serialise a notebook the same way every time."""
+    text = nbformat.writes(nb, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _describe_failure(task: _Task, index: int | None, source: str, error: str) -> str:
+    params = json.dumps(task.parameters, ensure_ascii=False, sort_keys=True)
+    where = f"cell {index}" if index is not None else "a cell"
+    line = _first_line(source)
+    first = error.strip().splitlines()[0] if error.strip() else "error"
+    return f"{task.label} (template {task.template_label}, parameters {params}): {where} `{line}` raised {first}"
+
+
+def find_error(nb: nbformat.NotebookNode) -> tuple[int, str, str] | None:
+    """The first cell with an error output: (index, source, "Name: value")."""
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return index, cell.source, f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"
+    return None
+
+
+def _worker_init(root: str) -> None:
+    """Per-process set-up: the project root for kernels, and kernel noise kept off the terminal."""
+    os.environ[ENV_HOME] = root
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(Path(sys.prefix) / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p
+    )
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def execute(task: _Task) -> _Outcome:
+    """Execute one notebook; return its normalised text or a one-line failure description."""
+    start = time.perf_counter()
+    try:
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        nb = nbformat.read(task.template, as_version=4)
+        fill_markdown(nb, task.fields)
+        try:
+            executed = papermill.execute_notebook(
+                nb,
+                None,
+                parameters=task.parameters or None,
+                kernel_name=KERNEL_NAME,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                cwd=task.cwd,
+            )
+        except PapermillExecutionError as exc:
+            message = _describe_failure(task, exc.cell_index, exc.source, f"{exc.ename}: {exc.evalue}")
+            return _Outcome(task.output, time.perf_counter() - start, error=message)
+        found = find_error(executed)
+        if found is not None:
+            return _Outcome(task.output, time.perf_counter() - start, error=_describe_failure(task, *found))
+        text = dumps(normalise(executed, task.output))
+        return _Outcome(task.output, time.perf_counter() - start, text=text)
+    except Exception as exc:
+        params = json.dumps(task.parameters, ensure_ascii=False, sort_keys=True)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = f"{task.label} (template {task.template_label}, parameters {params}): {type(exc).__name__}"
+        return _Outcome(task.output, time.perf_counter() - start, error=f"{message}: {detail}" if detail else message)
+
+
+def _remove_stale(paths: Paths, jobs: Sequence[Job], hashes: dict[str, dict[str, str]]) -> list[str]:
+    planned = {job.output for job in jobs}
+    removed = []
+    for directory in GENERATED_DIRS:
+        for path in sorted((paths.book / directory).glob("*.ipynb")):
+            rel = path.relative_to(paths.book).as_posix()
+            if rel not in planned:
+                path.unlink()
+                removed.append(rel)
+    for rel in list(hashes):
+        if rel not in planned:
+            del hashes[rel]
+    return removed
+
+
+def _run(tasks: Sequence[_Task], workers: int, root: Path) -> Iterator[_Outcome]:
+    """Execute tasks in a process pool, yielding outcomes as they finish."""
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),)) as pool:
+        futures = [pool.submit(execute, task) for task in tasks]
+        for future in cf.as_completed(futures):
+            try:
+                yield future.result()
+            except cf.process.BrokenProcessPool:
+                raise BookBuildError("a notebook worker process died; run again with --jobs 1") from None
+
+
+def execute_notebooks(
+    paths: Paths,
+    jobs: Sequence[Job],
+    *,
+    selected: Sequence[Job] | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    shared: str | None = None,
+    echo: Callable[[str], None] = print,
+    report: BuildReport | None = None,
+) -> BuildReport:
+    """Execute the selected jobs whose inputs changed; raise BookBuildError if any notebook fails."""
+    report = report or BuildReport()
+    selected = list(jobs if selected is None else selected)
+    hashes = _load_hashes(paths.hashes)
+    if len(selected) == len(jobs):
+        report.removed = _remove_stale(paths, jobs, hashes)
+    for job in selected:
+        if not paths.template(job.template).is_file():
+            raise BookBuildError(f"template missing: {paths.template(job.template).relative_to(paths.root)}")
+    shared = shared or inputs_digest(paths.root)
+    digests = {job.output: job_digest(paths, job, shared) for job in selected}
+    todo = []
+    for job in selected:
+        out = paths.book / job.output
+        known = hashes.get(job.output, {})
+        fresh = (
+            not force
+            and out.is_file()
+            and known.get("inputs") == digests[job.output]
+            and known.get("output") == _sha256(out.read_bytes())
+        )
+        if fresh:
+            report.up_to_date.append(job.output)
+        else:
+            todo.append(job)
+    failures: list[str] = []
+    tasks: list[_Task] = []
+    if todo:
+        tasks = [
+            _Task(
+                template=str(paths.template(job.template)),
+                template_label=paths.template(job.template).relative_to(paths.root).as_posix(),
+                output=job.output,
+                label=f"book/{job.output}",
+                parameters=job.parameters,
+                fields=job.fields,
+                cwd=str((paths.book / job.output).parent),
+            )
+            for job in todo
+        ]
+        for task in tasks:
+            Path(task.cwd).mkdir(parents=True, exist_ok=True)
+    pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    try:
+        for done, outcome in enumerate(_run(tasks, pool_size, paths.root) if tasks else (), start=1):
+            progress = f"[{done}/{len(todo)}] book/{outcome.output}"
+            if outcome.error is not None or outcome.text is None:
+                failures.append(outcome.error or f"book/{outcome.output}: no output")
+                hashes.pop(outcome.output, None)
+                echo(f"{progress} FAILED {outcome.seconds:.1f}s")
+                continue
+            changed = write_if_changed(paths.book / outcome.output, outcome.text)
+            hashes[outcome.output] = {
+                "inputs": digests[outcome.output],
+                "output": _sha256(outcome.text.encode("utf-8")),
+            }
+            report.executed.append(outcome.output)
+            if changed:
+                report.rewritten.append(outcome.output)
+            echo(f"{progress} {outcome.seconds:.1f}s{'' if changed else ' (unchanged)'}")
+    finally:
+        _save_hashes(paths.hashes, hashes)
+    if failures:
+        raise BookBuildError("notebook execution failed:\n" + "\n".join(f"  {f}" for f in sorted(failures)))
+    return report
+
+
+# ---------------------------------------------------------------------------- html
+
+
+def book_digest(paths: Paths) -> str:
+    """Digest of the book's sources (everything under book/ but the build output and hash file)."""
+    import jupyter_book
+
+    files = [
+        p
+        for p in paths.book.rglob("*")
+        if p.is_file()
+        and p.relative_to(paths.book).parts[0] != "_build"
+        and p.name != HASHES_FILE
+        and ".ipynb_checkpoints" not in p.parts
+    ]
+    return _sha256(f"{jupyter_book.__version__}\n{_digest_files(paths.book, files)}".encode())
+
+
+def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None] = print) -> str:
+    """Build the HTML into a staging directory and publish it only if the build succeeded."""
+    digest = book_digest(paths)
+    marker = paths.html / DIGEST_FILE
+    published = (paths.html / "index.html").is_file() and marker.is_file()
+    if not force and published and marker.read_text(encoding="utf-8").strip() == digest:
+        echo("book/_build/html is up to date")
+        return "up to date"
+    if paths.staging.exists():
+        shutil.rmtree(paths.staging)
+    paths.build.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    command = [
+        sys.executable,
+        "-m",
+        "policylib.book.sphinx_build",
+        str(paths.book),
+        str(paths.staging),
+        str(paths.doctrees),
+    ]
+    proc = subprocess.run(command, cwd=paths.root, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        shutil.rmtree(paths.staging, ignore_errors=True)
+        # Warnings raised while reading a page are not repeated for a cached doctree: start afresh.
+        shutil.rmtree(paths.doctrees, ignore_errors=True)
+        details = "\n".join(line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()).strip()
+        raise BookBuildError(
+            "HTML build failed; book/_build/html was left as it was.\n" + (details or f"exit {proc.returncode}")
+        )
+    (paths.staging / DIGEST_FILE).write_text(digest + "\n", encoding="utf-8")
+    _publish(paths)
+    echo(f"book/_build/html built in {time.perf_counter() - start:.1f}s")
+    return "built"
+
+
+def _publish(paths: Paths) -> None:
+    """Swap the staging directory in for the published HTML."""
+    old = paths.build / ".previous"
+    if old.exists():
+        shutil.rmtree(old)
+    if paths.html.exists():
+        os.rename(paths.html, old)
+    os.rename(paths.staging, paths.html)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def build(
+    root: Path | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    only: Sequence[str] = (),
+    html: bool = True,
+    entries: Sequence[EntryLike] | None = None,
+    templates: Sequence[Template] | None = None,
+    echo: Callable[[str], None] = print,
+) -> BuildReport:
+    """Run the whole build; raise BookBuildError with a readable message when it fails."""
+    paths = Paths(Path(root) if root is not None else project_root())
+    templates = TEMPLATES if templates is None else templates
+    shared = inputs_digest(paths.root)
+    entries = catalogue_entries(paths, shared) if entries is None else entries
+    all_jobs = plan(entries, templates)
+    selected = all_jobs
+    if only:
+        selected = [job for job in all_jobs if any(job.matches(name) for name in only)]
+        if not selected:
+            raise BookBuildError(f"--only {' '.join(only)} matches no notebook")
+    write_book_files(paths, all_jobs)
+    report = execute_notebooks(paths, all_jobs, selected=selected, workers=jobs, force=force, shared=shared, echo=echo)
+    if not report.executed and report.up_to_date:
+        echo(f"{len(report.up_to_date)} notebooks up to date")
+    for rel in report.removed:
+        echo(f"removed stale book/{rel}")
+    if html:
+        report.html = build_html(paths, force=force, echo=echo)
+    return report

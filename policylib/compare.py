@@ -1,0 +1,819 @@
+"""Comparison tables across jurisdiction-years, for the book and for export.
+
+Every table iterates over the catalogue, so a new rule file appears in every table without code
+changes. Each figure row carries its citation (``source``, ``clause`` and ``anchor``, the HTML
+anchor of the clause on the book's sources page). What a notice does not state stays missing
+(``<NA>``/``NaT``) and is labelled ``not stated`` in a status column; it is never filled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import chinese_calendar
+import pandas as pd
+from pydantic import BaseModel
+
+from policylib import catalogue, daycount, engine
+from policylib.check import cited_objects
+from policylib.model import Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
+from policylib.summary import HELP_GLOSS
+
+__all__ = [
+    "CHANGE_COLUMNS",
+    "CIRCUMSTANCE_GLOSS",
+    "FINANCING_FIGURES",
+    "PAYER_GLOSS",
+    "anchor",
+    "assisted_matrix",
+    "assisted_pivot",
+    "calendar_events",
+    "changes",
+    "clause_link",
+    "condition_words",
+    "coverage_start_series",
+    "day_flags",
+    "export_all",
+    "financing_table",
+    "local_changes",
+    "national_changes",
+    "national_series",
+    "rules_json",
+    "start_rules_table",
+    "start_words",
+    "unstated",
+]
+
+SOURCES_PAGE = "../sources.html"
+NOT_STATED = "not stated"
+NO_RULE = "no rule stated"
+FINANCING_FIGURES = ("personal_contribution", "fiscal_subsidy", "late_payer_total", "critical_illness_funding")
+
+CIRCUMSTANCE_GLOSS = {
+    "regular": "ordinary resident (普通居民)",
+    "newborn": "newborn (新生儿)",
+    "employee_lapse": "lapse in employee insurance (职工医保中断缴费)",
+    "veteran": "discharged from active service (退出现役)",
+    "released_prisoner": "released from prison (刑满释放)",
+    "migrant_worker": "migrant worker (外出务工人员)",
+}
+PAYER_GLOSS = {
+    "medical_assistance_fund": "medical assistance fund (医疗救助基金)",
+    "medical_assistance_or_finance": "medical assistance fund or public finance (医疗救助基金或财政资金)",
+    "government_shared": "shared between levels of government (各级政府分担)",
+    "county_finance": "county finance (县级财政)",
+    "department_funds": "special funds of the departments concerned (相关部门专项资金)",
+    "not_stated": NOT_STATED,
+}
+MULTIPLE_GLOSS = {
+    "highest_only": "highest single help only, no stacking (就高不就低)",
+    "not_stated": NOT_STATED,
+}
+EVENT_WORDS = {
+    "born": "birth",
+    "lapsed": "the lapse in employee insurance contributions",
+    "discharged": "discharge from active service",
+    "released": "release from prison",
+    "paid": "payment",
+}
+DUE_GLOSS = {
+    "standard": "personal contribution less assistance (个人缴费)",
+    "personal_contribution": "full personal contribution, no assistance (个人缴费标准)",
+    "late_payer_total": "personal contribution plus government subsidy (个人缴费和政府补助之和)",
+    "not_stated": NOT_STATED,
+}
+CHANGE_COLUMNS = [
+    "scope", "jurisdiction", "name_en", "from_year", "to_year", "field",
+    "before", "after", "delta", "source", "clause", "anchor",
+]
+_SKIP_IN_CHANGES = {"cite", "note", "interpretation", "refers_to", "schema_version", "coverage_year", "source"}
+
+# --------------------------------------------------------------------------- citations
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"[\W_]+", "-", text).strip("-")
+
+
+def anchor(source_id: str, clause: str) -> str:
+    """HTML anchor id of a clause on the sources page, e.g. ``guizhou-2021--四-二-3``.
+
+    Letters, digits and CJK characters are kept; brackets, punctuation and spaces become ``-``;
+    runs of dashes collapse. Source and clause are joined by ``--``.
+    """
+    clause_part = _slug(clause) or "c" + hashlib.sha1(clause.encode("utf-8")).hexdigest()[:8]
+    return f"{_slug(source_id)}--{clause_part}"
+
+
+def clause_link(source_id: str, clause: str) -> str:
+    """Link from a chapter or profile page (one directory below the book root) to a clause."""
+    return f"{SOURCES_PAGE}#{anchor(source_id, clause)}"
+
+
+def _cite(value: Cited | None, default_source: str) -> dict[str, str | None]:
+    """``source``, ``clause`` and ``anchor`` of a value's first citation (clause NA without one)."""
+    if value is None or not value.cite:
+        return {"source": default_source, "clause": None, "anchor": None}
+    first = value.cite[0]
+    source = first.source or default_source
+    return {"source": source, "clause": first.clause, "anchor": anchor(source, first.clause)}
+
+
+def _status(value: Cited) -> str:
+    """``stated``, or ``not stated`` with the document the notice refers to."""
+    if value.stated:
+        return "stated"
+    return f"{NOT_STATED} (refers to {value.refers_to})" if value.refers_to else NOT_STATED
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _local() -> list[tuple[catalogue.Entry, RuleSet]]:
+    return [(e, catalogue.rules(e.jurisdiction, e.year)) for e in catalogue.local_entries()]
+
+
+def _label(rules: RuleSet) -> str:
+    return f"{rules.name_en} {rules.coverage_year}"
+
+
+def _ident(rules: RuleSet) -> dict[str, Any]:
+    return {"jurisdiction": rules.jurisdiction, "year": rules.coverage_year, "label": _label(rules)}
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], ints: tuple[str, ...] = (),
+           dates: tuple[str, ...] = (), objects: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A DataFrame with nullable integers, datetimes, and object columns that keep None."""
+    df = pd.DataFrame(rows, columns=columns)
+    for col in ints:
+        df[col] = pd.array(df[col].tolist(), dtype="Int64")
+    for col in dates:
+        df[col] = pd.to_datetime(pd.Series(df[col].tolist(), dtype=object))
+    for col in objects:
+        df[col] = pd.Series(df[col].tolist(), dtype=object, index=df.index)
+    return df
+
+
+def _amount(value: Amount) -> int | None:
+    return value.amount if value.stated else None
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit if n != 1 else unit.rstrip('s')}"
+
+
+# --------------------------------------------------------------------------- financing
+
+
+def financing_table() -> pd.DataFrame:
+    """One row per local jurisdiction-year: financing figures beside the governing national standard.
+
+    Each figure has ``<figure>``, ``<figure>_status``, ``<figure>_clause`` and ``<figure>_anchor``; the row's
+    ``clause``/``anchor`` cite the personal contribution. ``subsidy_meets_national`` compares the local
+    subsidy (or its floor) with the national minimum: True/False, None when either is missing.
+    """
+    rows = []
+    for _, rules in _local():
+        fin = rules.financing
+        row: dict[str, Any] = {**_ident(rules), "name_zh": rules.name_zh, "level": rules.level}
+        row.update(_cite(fin.personal_contribution, rules.source))
+        for name in FINANCING_FIGURES:
+            value: Amount = getattr(fin, name)
+            row[name] = _amount(value)
+            row[f"{name}_status"] = _status(value)
+            cite = _cite(value, rules.source)
+            row[f"{name}_clause"], row[f"{name}_anchor"] = cite["clause"], cite["anchor"]
+        row["fiscal_subsidy_at_least"] = fin.fiscal_subsidy.at_least
+        split = fin.subsidy_split
+        row["subsidy_split"] = (", ".join(f"{s.level} {s.amount if s.amount is not None else s.ratio}"
+                                          for s in split.shares) if split.stated else None)
+        row["subsidy_split_status"] = _status(split)
+        national = catalogue.national_for(rules.coverage_year)
+        n_sub = _amount(national.financing.fiscal_subsidy) if national else None
+        n_pers = _amount(national.financing.personal_contribution) if national else None
+        n_cite = _cite(national.financing.fiscal_subsidy if national else None, national.source if national else "")
+        row.update({
+            "national_standard_year": national.standard_year if national else None,
+            "national_document": national.document if national else None,
+            "national_document_seen": national.document_seen if national else None,
+            "national_subsidy_min": n_sub,
+            "national_personal_standard": n_pers,
+            "national_source": n_cite["source"] if national else None,
+            "national_clause": n_cite["clause"],
+            "national_anchor": n_cite["anchor"],
+        })
+        sub = row["fiscal_subsidy"]
+        comparable = sub is not None and n_sub is not None
+        row["subsidy_meets_national"] = (sub >= n_sub) if comparable else None
+        row["subsidy_difference"] = sub - n_sub if comparable else None
+        pers = row["personal_contribution"]
+        row["personal_difference"] = pers - n_pers if pers is not None and n_pers is not None else None
+        rows.append(row)
+    columns = [
+        "jurisdiction", "year", "label", "name_zh", "level", "source", "clause", "anchor",
+        *[f"{n}{s}" for n in FINANCING_FIGURES for s in ("", "_status", "_clause", "_anchor")],
+        "fiscal_subsidy_at_least", "subsidy_split", "subsidy_split_status",
+        "national_standard_year", "national_document", "national_document_seen", "national_subsidy_min",
+        "national_personal_standard", "national_source", "national_clause", "national_anchor",
+        "subsidy_meets_national", "subsidy_difference", "personal_difference",
+    ]
+    ints = (*FINANCING_FIGURES, "national_standard_year", "national_subsidy_min", "national_personal_standard",
+            "subsidy_difference", "personal_difference")
+    return _frame(rows, columns, ints=ints, objects=("subsidy_meets_national", "national_document_seen"))
+
+
+def national_series() -> pd.DataFrame:
+    """The national minimum standards by year, with the coverage year each governs."""
+    rows = []
+    for std in catalogue.national_standards():
+        fin = std.financing
+        cite = _cite(fin.fiscal_subsidy, std.source)
+        pcite = _cite(fin.personal_contribution, std.source)
+        rows.append({
+            "standard_year": std.standard_year,
+            "governs_coverage_year": std.governs_coverage_year,
+            "subsidy_min": _amount(fin.fiscal_subsidy),
+            "subsidy_at_least": fin.fiscal_subsidy.at_least,
+            "personal_standard": _amount(fin.personal_contribution),
+            "personal_at_least": fin.personal_contribution.at_least,
+            "personal_note": fin.personal_contribution.note,
+            "document": std.document,
+            "document_seen": std.document_seen,
+            **cite,
+            "personal_clause": pcite["clause"],
+            "personal_anchor": pcite["anchor"],
+        })
+    columns = ["standard_year", "governs_coverage_year", "subsidy_min", "subsidy_at_least", "personal_standard",
+               "personal_at_least", "personal_note", "document", "document_seen", "source", "clause", "anchor",
+               "personal_clause", "personal_anchor"]
+    return _frame(rows, columns, ints=("subsidy_min", "personal_standard"))
+
+
+# --------------------------------------------------------------------------- assisted groups
+
+
+def _category_labels() -> dict[str, tuple[str, str, str]]:
+    """Canonical category id -> (name_zh, gloss, ``id 中文`` label), in file order."""
+    return {c.id: (c.name_zh, c.gloss, f"{c.id} {c.name_zh}") for c in catalogue.categories().categories}
+
+
+def _help_value(help_: str, amount: int | None, share: float | None, contribution: int | None) -> int | None:
+    """Assistance in yuan as the engine values it; None where it cannot be known."""
+    if help_ == "full":
+        return contribution
+    if help_ in ("fixed", "at_least"):
+        return amount
+    if help_ == "share" and contribution is not None and share is not None:
+        return round(contribution * share)
+    if help_ == "none":
+        return 0
+    return None
+
+
+ASSISTED_COLUMNS = [
+    "category", "category_zh", "category_gloss", "category_label", "jurisdiction", "year", "label",
+    "group_id", "name_zh", "help", "help_gloss", "status", "assistance", "personal_contribution",
+    "personal_pays", "personal_pays_upper_bound", "personal_pays_stated", "payer_kind", "payer_gloss",
+    "payer_name_zh", "payer_status", "multiple_groups", "multiple_groups_gloss", "multiple_groups_cap",
+    "excluded", "reading", "note", "source", "clause", "anchor",
+]
+
+
+def assisted_matrix() -> pd.DataFrame:
+    """Long table: each assisted or excluded group of every local jurisdiction-year, by canonical category."""
+    labels = _category_labels()
+    order = {cid: i for i, cid in enumerate(labels)}
+    rows = []
+    for _, rules in _local():
+        contribution = _amount(rules.financing.personal_contribution)
+        multi = rules.multiple_groups
+        common = {
+            **_ident(rules),
+            "personal_contribution": contribution,
+            "multiple_groups": multi.rule,
+            "multiple_groups_gloss": MULTIPLE_GLOSS[multi.rule] if multi.stated else _status(multi),
+            "multiple_groups_cap": multi.cap_at_personal_contribution,
+        }
+        for group in rules.assisted_groups:
+            value = _help_value(group.help, group.amount, group.share, contribution) if group.stated else None
+            if value is not None and contribution is not None:
+                value = min(value, contribution)
+            pays = contribution - value if value is not None and contribution is not None else None
+            rows.append({
+                **common,
+                "category": group.category, "group_id": group.id, "name_zh": group.name_zh,
+                "help": group.help, "help_gloss": HELP_GLOSS.get(group.help, group.help), "status": _status(group),
+                "assistance": value, "personal_pays": pays,
+                "personal_pays_upper_bound": pays is not None and group.help == "at_least",
+                "personal_pays_stated": group.personal_pays,
+                "payer_kind": group.payer.kind, "payer_gloss": PAYER_GLOSS.get(group.payer.kind, group.payer.kind),
+                "payer_name_zh": group.payer.name_zh, "payer_status": _status(group.payer), "excluded": False,
+                "reading": group.interpretation.reading if group.interpretation else None, "note": group.note,
+                **_cite(group, rules.source),
+            })
+        for group in rules.excluded_groups:
+            rows.append({
+                **common,
+                "category": group.category, "group_id": None, "name_zh": group.name_zh,
+                "help": "excluded", "help_gloss": "excluded from assistance (不再享受资助)", "status": _status(group),
+                "assistance": 0 if group.stated else None,
+                "personal_pays": contribution if group.stated else None,
+                "personal_pays_upper_bound": False, "personal_pays_stated": None,
+                "payer_kind": None, "payer_gloss": None, "payer_name_zh": None, "payer_status": None,
+                "excluded": True, "reading": group.interpretation.reading if group.interpretation else None,
+                "note": group.note, **_cite(group, rules.source),
+            })
+    for row in rows:
+        zh, gloss, label = labels.get(row["category"], (None, None, row["category"]))
+        row.update(category_zh=zh, category_gloss=gloss, category_label=label)
+    rows.sort(key=lambda r: order.get(r["category"], len(order)))  # stable: catalogue order within a category
+    return _frame(rows, ASSISTED_COLUMNS,
+                  ints=("year", "assistance", "personal_contribution", "personal_pays", "personal_pays_stated"),
+                  objects=("multiple_groups_cap",))
+
+
+def assisted_pivot(value: str = "personal_pays") -> pd.DataFrame:
+    """Category (rows, ``id 中文``) x jurisdiction-year (columns) of one assisted_matrix column, for a heat map.
+
+    Where one jurisdiction maps several groups to a category, the engine gives the highest help, so the
+    cell shows the lowest ``personal_pays`` (or the highest value of any other numeric column).
+    """
+    long = assisted_matrix()
+    if value not in long.columns:
+        raise KeyError(f"unknown column {value!r}; choices: {', '.join(long.columns)}")
+    columns = [_label(rules) for _, rules in _local()]
+    rows = list(dict.fromkeys(long["category_label"]))
+    if pd.api.types.is_numeric_dtype(long[value]):
+        agg: str = "min" if value == "personal_pays" else "max"
+    else:
+        agg = "first"
+    table = long.groupby(["category_label", "label"], sort=False)[value].agg(agg).unstack("label")
+    table = table.reindex(index=rows, columns=columns)
+    table.index.name, table.columns.name = "category", "jurisdiction-year"
+    return table
+
+
+# --------------------------------------------------------------------------- start of cover
+
+
+def _window_words(rules: RuleSet, window_id: str | None) -> tuple[str, str]:
+    window = next((w for w in rules.enrolment.windows if w.id == window_id), None)
+    if window is None:
+        return str(window_id), ""
+    start = window.start.isoformat() if window.start else "…"
+    return f"{window.name_zh} ({window.id})", f"{start} to {window.end.isoformat()}"
+
+
+def condition_words(rules: RuleSet, cond: Condition) -> str:
+    """One condition of a start rule in English."""
+    event = EVENT_WORDS.get(cond.event or "", cond.event or "")
+    bound = "inclusive" if cond.include_bound else "exclusive"
+    if cond.kind == "paid_in_window":
+        name, span = _window_words(rules, cond.window)
+        return f"paid in {name}, {span}"
+    if cond.kind == "paid_after_window":
+        window = next((w for w in rules.enrolment.windows if w.id == cond.window), None)
+        end = f" (after {window.end.isoformat()})" if window else ""
+        return f"paid after {_window_words(rules, cond.window)[0]}{end}"
+    if cond.kind == "paid_within":
+        return f"paid within {_plural(cond.length or 0, cond.unit)} of {event} ({bound})"
+    if cond.kind == "paid_after":
+        return f"paid after {_plural(cond.length or 0, cond.unit)} from {event} ({bound})"
+    if cond.kind == "born_between":
+        return f"born between {cond.from_month_day} and {cond.to_month_day} (month-day)"
+    if cond.kind == "event_in_coverage_year":
+        return f"{event} in the coverage year ({rules.coverage_year})"
+    if cond.kind == "event_before_coverage_year":
+        return f"{event} in the year before the coverage year ({rules.coverage_year - 1})"
+    return cond.kind
+
+
+def start_words(rules: RuleSet, rule: StartRule) -> str:
+    """From which day a start rule gives cover, in English."""
+    start: Start = rule.starts
+    kinds = {
+        "coverage_start": f"start of the coverage period ({rules.coverage.period.start.isoformat()})",
+        "event_day": f"day of {EVENT_WORDS.get(start.event or '', start.event or '')}",
+        "payment_day": "day of payment",
+        "day_after_payment": "day after payment",
+        "payment_month_start": "first day of the month of payment",
+    }
+    if start.kind == "after_payment_period":
+        words = f"day after a period of {_plural(start.length or 0, start.unit)} from payment"
+    elif start.kind == "not_stated":
+        words = f"{NOT_STATED} (refers to {rule.refers_to})" if rule.refers_to else NOT_STATED
+    else:
+        words = kinds[start.kind]
+    if rule.may_precede_period:
+        words += "; may start before the coverage period"
+    if rule.ends:
+        words += f"; cover ends {rule.ends.isoformat()}"
+    return words
+
+
+def _due_words(rules: RuleSet, due: str) -> tuple[str, int | None]:
+    fin = rules.financing
+    amount = {
+        "standard": _amount(fin.personal_contribution),
+        "personal_contribution": _amount(fin.personal_contribution),
+        "late_payer_total": _amount(fin.late_payer_total),
+    }.get(due)
+    words = DUE_GLOSS.get(due, due)
+    if due != "not_stated":
+        words += f", {amount} yuan" if amount is not None else f", amount {NOT_STATED}"
+        if due == "standard" and amount is not None:
+            words += " before assistance"
+    return words, amount
+
+
+def _worked_person(rules: RuleSet, rule: StartRule) -> engine.Person | None:
+    """A person whose payment the engine matches to this rule (first of a small fixed grid)."""
+    windows = {w.id: w for w in rules.enrolment.windows}
+    period = rules.coverage.period
+    paid_days: list[dt.date] = []
+    for cond in rule.when:
+        window = windows.get(cond.window or "")
+        if window is None:
+            continue
+        if cond.kind == "paid_in_window":
+            paid_days += [window.start or window.end, window.end]
+        else:
+            paid_days.append(window.end + dt.timedelta(days=1))
+    paid_days += [period.start, period.start + dt.timedelta(days=181)]
+    event = engine.EVENT_FOR.get(rule.circumstance)
+    offsets: list[int | None] = [0, 30, 100, 200, 400] if event else [None]
+    cats = tuple(rule.categories[:1])
+    for paid in dict.fromkeys(paid_days):
+        for offset in offsets:
+            dates = {event: paid - dt.timedelta(days=offset)} if event and offset is not None else {}
+            person = engine.Person(categories=cats, circumstance=rule.circumstance, paid=paid, **dates)
+            try:
+                match = engine.matching_rule(rules, person, daycount.DEFAULT_CONVENTION)
+            except engine.InputError:
+                continue
+            if match is not None and match.id == rule.id:
+                return person
+    return None
+
+
+START_COLUMNS = [
+    "jurisdiction", "year", "label", "circumstance", "circumstance_gloss", "rule_id", "rule_stated",
+    "categories", "condition", "due", "due_words", "due_amount", "starts", "starts_words", "worked_categories",
+    "worked_payment", "worked_event_date", "worked_cover_start", "waiting_days", "reading", "note",
+    "source", "clause", "anchor",
+]
+
+
+def start_rules_table() -> pd.DataFrame:
+    """One row per start rule per local jurisdiction-year, plus ``no rule stated`` for uncovered circumstances."""
+    rows = []
+    for _, rules in _local():
+        covered = set()
+        for rule in rules.coverage.start_rules:
+            covered.add(rule.circumstance)
+            parts = [f"only for {', '.join(rule.categories)}"] if rule.categories else []
+            parts += [condition_words(rules, c) for c in rule.when]
+            due_words, due_amount = _due_words(rules, rule.due)
+            person = _worked_person(rules, rule)
+            quote = engine.quote(rules, person) if person else None
+            event = engine.EVENT_FOR.get(rule.circumstance)
+            rows.append({
+                **_ident(rules), "circumstance": rule.circumstance,
+                "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(rule.circumstance, rule.circumstance),
+                "rule_id": rule.id, "rule_stated": True, "categories": ", ".join(rule.categories) or None,
+                "condition": " and ".join(parts) or "any payment", "due": rule.due, "due_words": due_words,
+                "due_amount": due_amount, "starts": rule.starts.kind, "starts_words": start_words(rules, rule),
+                "worked_categories": (", ".join(person.categories) or None) if person else None,
+                "worked_payment": person.paid if person else None,
+                "worked_event_date": person.event_date(event) if person and event else None,
+                "worked_cover_start": quote.coverage_start if quote else None,
+                "waiting_days": quote.waiting_days if quote else None,
+                "reading": rule.interpretation.reading if rule.interpretation else None, "note": rule.note,
+                **_cite(rule, rules.source),
+            })
+        for circumstance in engine.CIRCUMSTANCES:
+            if circumstance in covered:
+                continue
+            rows.append({
+                **_ident(rules), "circumstance": circumstance,
+                "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(circumstance, circumstance), "rule_id": None,
+                "rule_stated": False, "condition": NO_RULE, "due": "not_stated", "due_words": NOT_STATED,
+                "starts": "not_stated", "starts_words": NOT_STATED, "source": rules.source,
+            })
+    return _frame(rows, START_COLUMNS, ints=("due_amount", "waiting_days"),
+                  dates=("worked_payment", "worked_event_date", "worked_cover_start"))
+
+
+def coverage_start_series(step_days: int = 7) -> pd.DataFrame:
+    """Start of cover for an ordinary resident paying on each date, from 120 days before the period to its end."""
+    if step_days < 1:
+        raise ValueError(f"step_days must be at least 1, got {step_days}")
+    rows = []
+    for _, rules in _local():
+        period = rules.coverage.period
+        day = period.start - dt.timedelta(days=120)
+        while day <= period.end:
+            q = engine.quote(rules, engine.Person(paid=day))
+            cite = q.citations[0] if q.citations else None
+            source = cite["source"] if cite else rules.source
+            rows.append({
+                **_ident(rules), "payment_date": day, "days_from_start": (day - period.start).days,
+                "coverage_start": q.coverage_start,
+                "cover_days_from_start": (q.coverage_start - period.start).days if q.coverage_start else None,
+                "personal_due": q.personal_due, "personal_due_is_upper_bound": q.personal_due_is_upper_bound,
+                "payable": q.payable, "rule": q.rule, "source": source,
+                "clause": cite["clause"] if cite else None,
+                "anchor": anchor(source, cite["clause"]) if cite else None,
+            })
+            day += dt.timedelta(days=step_days)
+    columns = ["jurisdiction", "year", "label", "payment_date", "days_from_start", "coverage_start",
+               "cover_days_from_start", "personal_due", "personal_due_is_upper_bound", "payable", "rule",
+               "source", "clause", "anchor"]
+    return _frame(rows, columns, ints=("cover_days_from_start", "personal_due"),
+                  dates=("payment_date", "coverage_start"), objects=("payable",))
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def day_flags(day: dt.date | None) -> dict[str, Any]:
+    """Weekday, weekend, rest-day and holiday flags of a date; None where unknown."""
+    flags: dict[str, Any] = {"weekday": None, "is_weekend": None, "is_rest_day": None, "holiday": None}
+    if day is None:
+        return flags
+    flags["weekday"] = day.strftime("%A")
+    flags["is_weekend"] = day.weekday() >= 5
+    try:
+        rest, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return flags  # no holiday data for this year
+    flags["is_rest_day"] = bool(rest)
+    flags["holiday"] = str(name) if rest and name else None
+    return flags
+
+
+CALENDAR_COLUMNS = [
+    "jurisdiction", "year", "label", "event_id", "kind", "name_zh", "gloss", "start", "end",
+    "start_offset", "end_offset", "end_weekday", "end_is_weekend", "end_is_rest_day", "end_is_holiday",
+    "status", "note", "source", "clause", "anchor",
+]
+
+
+def _calendar_items(rules: RuleSet) -> Iterator[tuple[str, str, str, str, dt.date | None, dt.date | None, Cited]]:
+    period = rules.coverage.period
+    yield "coverage_period", "coverage", "待遇享受期", "coverage period", period.start, period.end, period
+    for w in rules.enrolment.windows:
+        yield w.id, "window", w.name_zh, f"payment window ({w.id.replace('_', ' ')})", w.start, w.end, w
+    for e in rules.enrolment.extensions:
+        gloss = f"extension for {CIRCUMSTANCE_GLOSS.get(e.circumstance, e.circumstance)}"
+        yield e.id, "extension", e.name_zh, gloss, None, e.end, e
+    for m in rules.administration.milestones:
+        yield m.id, m.kind, m.name_zh, m.gloss, m.start, m.date, m
+
+
+def calendar_events() -> pd.DataFrame:
+    """Coverage period, windows, extensions and milestones of every local jurisdiction-year.
+
+    Offsets are days from 1 January of the coverage year. ``end_is_weekend`` is the plain weekday;
+    ``end_is_rest_day`` and ``end_is_holiday`` (the statutory holiday's name) come from
+    ``chinese_calendar`` and are None for years it does not cover.
+    """
+    rows = []
+    for _, rules in _local():
+        jan1 = dt.date(rules.coverage_year, 1, 1)
+        for event_id, kind, name_zh, gloss, start, end, cited in _calendar_items(rules):
+            if not cited.stated:  # dates kept in the file as an assumption are not shown as stated
+                start = end = None
+            flags = day_flags(end)
+            rows.append({
+                **_ident(rules), "event_id": event_id, "kind": kind, "name_zh": name_zh, "gloss": gloss,
+                "start": start, "end": end,
+                "start_offset": (start - jan1).days if start else None,
+                "end_offset": (end - jan1).days if end else None,
+                "end_weekday": flags["weekday"], "end_is_weekend": flags["is_weekend"],
+                "end_is_rest_day": flags["is_rest_day"], "end_is_holiday": flags["holiday"],
+                "status": _status(cited), "note": cited.note, **_cite(cited, rules.source),
+            })
+    return _frame(rows, CALENDAR_COLUMNS, ints=("start_offset", "end_offset"), dates=("start", "end"),
+                  objects=("end_is_weekend", "end_is_rest_day", "end_is_holiday"))
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def national_changes() -> pd.DataFrame:
+    """Year-on-year deltas of the national subsidy minimum and personal standard."""
+    standards = catalogue.national_standards()
+    rows = []
+    for before, after in itertools.pairwise(standards):
+        for name in ("fiscal_subsidy", "personal_contribution"):
+            old: Amount = getattr(before.financing, name)
+            new: Amount = getattr(after.financing, name)
+            a, b = _amount(old), _amount(new)
+            rows.append({
+                "scope": "national", "jurisdiction": after.jurisdiction, "name_en": after.name_en,
+                "from_year": before.standard_year, "to_year": after.standard_year, "field": name,
+                "before": a, "after": b, "delta": b - a if a is not None and b is not None else None,
+                **_cite(new, after.source),
+            })
+    return _frame(rows, CHANGE_COLUMNS, ints=("delta",), objects=("before", "after"))
+
+
+def _item_key(item: BaseModel, index: int) -> str:
+    for name in ("id", "category", "document", "level"):
+        value = getattr(item, name, None)
+        if isinstance(value, str):
+            return value
+    return str(index)
+
+
+def _flatten(model: BaseModel, prefix: str, cited: Cited | None,
+             out: dict[str, tuple[object, Cited | None]]) -> None:
+    """Field path -> (value, nearest cited object), list items keyed by id where they have one."""
+    if isinstance(model, Cited):
+        cited = model
+    for name in type(model).model_fields:
+        if name in _SKIP_IN_CHANGES:
+            continue
+        value = getattr(model, name)
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(value, BaseModel):
+            _flatten(value, path, cited, out)
+        elif isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
+            for index, item in enumerate(value):
+                _flatten(item, f"{path}[{_item_key(item, index)}]", cited, out)
+        elif isinstance(value, list):
+            out[path] = (", ".join(str(v) for v in value) or None, cited)
+        else:
+            out[path] = (value, cited)
+
+
+def _relative(value: object, year: int) -> object:
+    """Dates compared relative to the coverage year, so a window shifted by one year is no change."""
+    if isinstance(value, dt.date):
+        return (value.year - year, value.month, value.day)
+    return value
+
+
+def _shown(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def local_changes() -> pd.DataFrame:
+    """Fields that changed between consecutive years of each local jurisdiction."""
+    by_jurisdiction: dict[str, list[RuleSet]] = {}
+    for _, rules in _local():
+        by_jurisdiction.setdefault(rules.jurisdiction, []).append(rules)
+    rows = []
+    for series in by_jurisdiction.values():
+        series.sort(key=lambda r: r.coverage_year)
+        for before, after in itertools.pairwise(series):
+            old: dict[str, tuple[object, Cited | None]] = {}
+            new: dict[str, tuple[object, Cited | None]] = {}
+            _flatten(before, "", None, old)
+            _flatten(after, "", None, new)
+            for path in dict.fromkeys([*old, *new]):
+                a, a_cited = old.get(path, (None, None))
+                b, b_cited = new.get(path, (None, None))
+                if _relative(a, before.coverage_year) == _relative(b, after.coverage_year):
+                    continue
+                numeric = all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b))
+                cite = _cite(b_cited, after.source) if path in new else _cite(a_cited, before.source)
+                rows.append({
+                    "scope": "local", "jurisdiction": after.jurisdiction, "name_en": after.name_en,
+                    "from_year": before.coverage_year, "to_year": after.coverage_year, "field": path,
+                    "before": _shown(a), "after": _shown(b),
+                    "delta": b - a if numeric else None,  # type: ignore[operator]
+                    **cite,
+                })
+    return _frame(rows, CHANGE_COLUMNS, ints=("delta",), objects=("before", "after"))
+
+
+def changes() -> pd.DataFrame:
+    """National year-on-year deltas followed by local field changes (same columns; ``scope`` tells them apart)."""
+    parts = [df for df in (national_changes(), local_changes()) if not df.empty]
+    if not parts:
+        return national_changes()
+    out = pd.concat(parts, ignore_index=True)
+    out["delta"] = out["delta"].astype("Int64")
+    return out
+
+
+# --------------------------------------------------------------------------- unstated
+
+
+def _readable(model: BaseModel, loc: tuple[str | int, ...]) -> str:
+    """A location as a path with list items named by id where they have one."""
+    out, current = "", model
+    for part in loc:
+        if isinstance(part, int):
+            item = current[part]  # type: ignore[index]
+            out += f"[{_item_key(item, part) if isinstance(item, BaseModel) else part}]"
+            current = item
+        else:
+            out += f".{part}" if out else part
+            current = getattr(current, part)
+    return out
+
+
+UNSTATED_COLUMNS = [
+    "jurisdiction", "year", "label", "field", "not_stated", "interpreted", "status", "note", "refers_to",
+    "reading", "alternatives", "why", "source", "clause", "anchor",
+]
+
+
+def unstated() -> pd.DataFrame:
+    """Every not-stated value and every interpretation across the local rule files."""
+    rows = []
+    for _, rules in _local():
+        for loc, obj in cited_objects(rules):
+            if obj.stated and obj.interpretation is None:
+                continue
+            reading = obj.interpretation
+            rows.append({
+                **_ident(rules), "field": _readable(rules, loc), "not_stated": not obj.stated,
+                "interpreted": reading is not None, "status": _status(obj), "note": obj.note,
+                "refers_to": obj.refers_to, "reading": reading.reading if reading else None,
+                "alternatives": " | ".join(reading.alternatives) if reading else None,
+                "why": reading.why if reading else None, **_cite(obj, rules.source),
+            })
+        rows += _unstated_fields(rules)
+    return _frame(rows, UNSTATED_COLUMNS)
+
+
+def _unstated_fields(rules: RuleSet) -> list[dict[str, Any]]:
+    """Not-stated parts of stated values: a start rule's amount or start of cover, a milestone's date."""
+    rows = []
+    blank = {"interpreted": False, "reading": None, "alternatives": None, "why": None}
+    for rule in rules.coverage.start_rules:
+        for name, kind in (("due", rule.due), ("starts", rule.starts.kind)):
+            if kind == "not_stated":
+                rows.append({
+                    **_ident(rules), **blank, "field": f"coverage.start_rules[{rule.id}].{name}",
+                    "not_stated": True, "status": NOT_STATED if not rule.refers_to else
+                    f"{NOT_STATED} (refers to {rule.refers_to})", "note": rule.note, "refers_to": rule.refers_to,
+                    **_cite(rule, rules.source),
+                })
+    for milestone in rules.administration.milestones:
+        if milestone.date is None:
+            rows.append({
+                **_ident(rules), **blank, "field": f"administration.milestones[{milestone.id}].date",
+                "not_stated": True, "status": NOT_STATED, "note": milestone.note, "refers_to": None,
+                **_cite(milestone, rules.source),
+            })
+    return rows
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _tables() -> dict[str, Callable[[], pd.DataFrame]]:
+    return {
+        "financing": financing_table,
+        "national_series": national_series,
+        "assisted_matrix": assisted_matrix,
+        "assisted_pivot": lambda: assisted_pivot().reset_index(),
+        "start_rules": start_rules_table,
+        "coverage_start_series": coverage_start_series,
+        "calendar_events": calendar_events,
+        "changes": changes,
+        "unstated": unstated,
+    }
+
+
+def rules_json() -> str:
+    """All rule files (and the categories) as one JSON document, keys in file order."""
+    data: dict[str, Any] = {"categories": catalogue.categories().model_dump(mode="json"), "rules": {}}
+    for path in catalogue.rule_paths():
+        model = catalogue.load_file(path)
+        if isinstance(model, RuleSet | NationalStandard):
+            data["rules"][path.stem] = model.model_dump(mode="json")
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def export_all(directory: str | Path) -> list[Path]:
+    """Write every table as CSV (UTF-8 with BOM) and XLSX, plus ``rules.json``; return the paths written."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, make in _tables().items():
+        df = make()
+        csv_path = directory / f"{name}.csv"
+        text = df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+        csv_path.write_bytes(text.encode("utf-8-sig"))
+        xlsx_path = directory / f"{name}.xlsx"
+        df.to_excel(xlsx_path, sheet_name=name[:31], index=False, engine="openpyxl")
+        written += [csv_path, xlsx_path]
+    json_path = directory / "rules.json"
+    json_path.write_bytes(rules_json().encode("utf-8"))
+    written.append(json_path)
+    return written

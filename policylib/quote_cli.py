@@ -1,0 +1,217 @@
+"""The `policylib quote` command: what one person pays, who pays the rest, and when cover starts."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from typing import Any, NoReturn
+
+from policylib import catalogue, daycount
+from policylib.cli import UsageError
+from policylib.engine import CIRCUMSTANCES, EVENT_FOR, InputError, Person, Quote, quote
+from policylib.model import RuleSet
+from policylib.sources import SourceError, load_meta
+
+DATE_ARGUMENTS = ("paid", "born", "lapsed", "discharged", "released")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# English labels with the Chinese terms of the notices beside them.
+LABELS = {
+    "payable": "Payable (可否参保缴费)",
+    "due": "Amount due (个人应缴)",
+    "subsidy": "Assistance (资助参保)",
+    "payer": "Assistance paid by (资助资金来源)",
+    "contribution": "Personal contribution (个人缴费标准)",
+    "fiscal": "Fiscal subsidy (财政补助)",
+    "total": "Total premium (筹资总额)",
+    "cover": "Cover (待遇享受期)",
+    "waiting": "Waiting days (待遇等待期)",
+    "rule": "Rule applied (适用规则)",
+    "cites": "Also cited (依据)",
+    "notes": "Notes (说明)",
+}
+
+
+def _fail(argument: str, message: str) -> NoReturn:
+    raise UsageError(f"{argument}: {message}")
+
+
+def parse_date(argument: str, value: str | None) -> dt.date | None:
+    """An ISO date (YYYY-MM-DD) given for `argument`, or a usage error naming it."""
+    if value is None:
+        return None
+    if not _ISO_DATE.match(value):
+        _fail(argument, f"{value!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        _fail(argument, f"{value!r} is not a valid date ({exc})")
+
+
+def load_rules(jurisdiction: str, year: str) -> RuleSet:
+    """The local rule set named on the command line, or a usage error listing those known."""
+    try:
+        number = int(year)
+    except ValueError:
+        _fail("year", f"must be a number, got {year!r}")
+    known = catalogue.local_entries()
+    if not any(e.jurisdiction == jurisdiction for e in known):
+        names = ", ".join(sorted({e.jurisdiction for e in known}))
+        _fail("jurisdiction", f"unknown jurisdiction {jurisdiction!r}; choices: {names}")
+    years = [e.year for e in known if e.jurisdiction == jurisdiction]
+    if number not in years:
+        _fail("year", f"no rules for {jurisdiction} {number}; choices: {', '.join(map(str, sorted(years)))}")
+    return catalogue.rules(jurisdiction, number)
+
+
+def build_person(args: argparse.Namespace) -> Person:
+    """A Person from parsed arguments; every value is checked and errors name the argument."""
+    known = sorted(c.id for c in catalogue.categories().categories)
+    cats: list[str] = []
+    for cat in args.category or []:
+        if cat not in known:
+            _fail("--category", f"unknown category {cat!r}; choices: {', '.join(known)}")
+        if cat not in cats:
+            cats.append(cat)
+    if args.event not in CIRCUMSTANCES:
+        _fail("--event", f"unknown event {args.event!r}; choices: {', '.join(CIRCUMSTANCES)}")
+    if args.day_count not in daycount.CONVENTIONS:
+        _fail("--day-count", f"unknown convention {args.day_count!r}; choices: {', '.join(daycount.CONVENTIONS)}")
+    dates = {name: parse_date(f"--{name}", getattr(args, name)) for name in DATE_ARGUMENTS}
+    if dates["paid"] is None:
+        _fail("--paid", "the payment date is required")
+    needed = EVENT_FOR.get(args.event)
+    if needed and dates[needed] is None:
+        _fail(f"--{needed}", f"the event {args.event!r} needs this date (--{needed} YYYY-MM-DD)")
+    return Person(categories=tuple(cats), circumstance=args.event, **dates)
+
+
+def _yuan(value: int | None, upper: bool = False) -> str:
+    if value is None:
+        return "not stated in this notice"
+    return f"{'at most ' if upper else ''}{value} yuan"
+
+
+def _payer(q: Quote) -> str:
+    if q.subsidy_payer:
+        return q.subsidy_payer
+    return "nobody (no assistance)" if q.subsidy == 0 else "not stated in this notice"
+
+
+def render_quote(rules: RuleSet, q: Quote) -> str:
+    """A short readable explanation of a quote, with the Chinese terms of the notice."""
+    cats = ", ".join(q.categories) or "none"
+    try:
+        meta = load_meta(rules.source)
+        document = " ".join(x for x in (meta.document_number, meta.title) if x)
+    except SourceError:
+        document = rules.source
+    lines = [
+        f"{rules.name_en} ({rules.name_zh}), coverage year {q.year}: {q.circumstance} payment on {q.paid}; "
+        f"assisted categories: {cats}",
+        f"Notice: {document}",
+    ]
+    payable = {True: "yes", False: "no", None: "not stated in this notice"}[q.payable]
+    lines.append(f"{LABELS['payable']}: {payable} — {q.payable_reason}")
+    if q.payable:
+        subsidy = _yuan(q.subsidy)
+        if q.subsidy is not None and q.personal_due_is_upper_bound:
+            subsidy = f"at least {q.subsidy} yuan"
+        total = _yuan(q.total_premium)
+        fin = rules.financing
+        if q.total_premium is not None and fin.fiscal_subsidy.at_least and q.fiscal_subsidy is not None \
+                and q.total_premium == (q.personal_contribution or 0) + q.fiscal_subsidy:
+            total = f"at least {total}"
+        lines += [
+            f"{LABELS['due']}: {_yuan(q.personal_due, q.personal_due_is_upper_bound)}",
+            f"{LABELS['subsidy']}: {subsidy}",
+            f"{LABELS['payer']}: {_payer(q)}",
+            f"{LABELS['contribution']}: {_yuan(q.personal_contribution)}; "
+            f"{LABELS['fiscal']}: {_yuan(q.fiscal_subsidy)}",
+            f"{LABELS['total']}: {total}",
+        ]
+        start = q.coverage_start or "not stated in this notice"
+        end = q.coverage_end or "not stated in this notice"
+        days = f" ({q.covered_days} days)" if q.covered_days is not None else ""
+        lines.append(f"{LABELS['cover']}: from {start} to {end}{days}")
+        waiting = "not stated in this notice" if q.waiting_days is None else str(q.waiting_days)
+        lines.append(f"{LABELS['waiting']}: {waiting}")
+    shown: set[tuple[str, str]] = set()
+    if q.rule:
+        lines.append(f"{LABELS['rule']}: {q.rule}")
+        rule = next(r for r in rules.coverage.start_rules if r.id == q.rule)
+        for cite in rule.cite:
+            shown.add((cite.clause, cite.quote))
+            lines.append(f"  {cite.clause}: 「{cite.quote}」")
+    others = []
+    for c in q.citations:
+        if (c["clause"], c["excerpt"]) not in shown:
+            shown.add((c["clause"], c["excerpt"]))
+            others.append(f"  {c['clause']}: 「{c['excerpt']}」")
+    if others:
+        lines.append(f"{LABELS['cites']}:")
+        lines += others
+    if q.notes:
+        lines.append(f"{LABELS['notes']}:")
+        lines += [f"  - {note}" for note in q.notes]
+    return "\n".join(lines)
+
+
+def cmd_quote(args: argparse.Namespace) -> int:
+    rules = load_rules(args.jurisdiction, args.year)
+    person = build_person(args)
+    try:
+        q = quote(rules, person, args.day_count)
+    except InputError as exc:
+        argument = exc.argument if exc.argument.startswith("--") else f"--{exc.argument}"
+        message = str(exc).removeprefix(f"{exc.argument}: ")
+        _fail(argument, message)
+    if args.json:
+        print(json.dumps(q.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_quote(rules, q))
+    return 0
+
+
+class QuoteParser(argparse.ArgumentParser):
+    """A parser whose errors (unknown options included) are one line on stderr, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+def add_quote_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register `policylib quote` on the CLI's subparsers."""
+    parser_class = subparsers._parser_class
+    subparsers._parser_class = QuoteParser
+    try:
+        p = subparsers.add_parser(
+            "quote",
+            help="what a person pays, who pays the rest and from which day they are covered",
+            description=__doc__,
+        )
+    finally:
+        subparsers._parser_class = parser_class
+    p.add_argument("jurisdiction", help="e.g. guizhou (see `policylib list`)")
+    p.add_argument("year", help="coverage year, e.g. 2021")
+    p.add_argument("--category", action="append", metavar="ID",
+                   help="assisted category (repeatable; see rules/categories.yaml)")
+    p.add_argument("--event", default="regular", metavar="EVENT", help=f"one of: {', '.join(CIRCUMSTANCES)}")
+    for name, what in (("paid", "payment"), ("born", "birth"), ("lapsed", "lapse of employee insurance"),
+                       ("discharged", "discharge from active service"), ("released", "release from prison")):
+        p.add_argument(f"--{name}", metavar="DATE", help=f"date of {what} (YYYY-MM-DD)")
+    p.add_argument("--day-count", default=daycount.DEFAULT_CONVENTION, metavar="CONVENTION",
+                   help=f"one of: {', '.join(daycount.CONVENTIONS)} (default {daycount.DEFAULT_CONVENTION})")
+    p.add_argument("--json", action="store_true", help="the quote as JSON")
+    p.set_defaults(func=cmd_quote)
+    return p

@@ -1,0 +1,261 @@
+"""The book build: table of contents, reproducible notebooks, incremental runs and failure handling."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from policylib.book import __main__ as cli
+from policylib.book import pipeline
+from policylib.book.pipeline import BookBuildError, Paths, Template
+
+REPO = Path(__file__).resolve().parent.parent
+KERNEL_META = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+FINANCING = Template("financing", "chapters/financing.ipynb", pipeline.COMPARISONS)
+PROFILE = next(t for t in pipeline.TEMPLATES if t.per_jurisdiction)
+
+
+@dataclass(frozen=True)
+class FakeEntry:
+    jurisdiction: str
+    year: int
+    level: str
+    name_en: str
+    name_zh: str
+
+
+ENTRIES = [
+    FakeEntry("national", 2021, "national", "National standard", "国家标准"),
+    FakeEntry("alpha", 2021, "province", "Alpha", "甲省"),
+    FakeEntry("beta", 2022, "city", "Beta", "乙市"),
+]
+
+
+def write_template(root: Path, name: str, *sources: str, title: str = "# Placeholder") -> Path:
+    nb = new_notebook(metadata=KERNEL_META)
+    nb.cells = [new_markdown_cell(title), *(new_code_cell(s) for s in sources)]
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"{name}-{index}"
+    path = root / "notebooks" / f"{name}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def make_project(root: Path) -> Paths:
+    (root / "rules").mkdir(parents=True)
+    (root / "rules" / "notes.txt").write_text("not a rule file\n", encoding="utf-8")
+    return Paths(root)
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_toc_and_config_come_from_the_catalogue(tmp_path: Path) -> None:
+    paths = make_project(tmp_path)
+    (paths.book).mkdir()
+    (paths.book / "primer.md").write_text("# Primer written by hand\n", encoding="utf-8")
+    pipeline.write_book_files(paths, pipeline.plan(ENTRIES))
+
+    toc = yaml.safe_load((paths.book / "_toc.yml").read_text(encoding="utf-8"))
+    assert toc["format"] == "jb-book"
+    assert toc["root"] == "intro"
+    parts = {part["caption"]: [c["file"] for c in part["chapters"]] for part in toc["parts"]}
+    assert list(parts) == ["Jurisdiction profiles", "Comparisons", "Training", "Reference"]
+    assert parts["Jurisdiction profiles"] == ["profiles/alpha-2021", "profiles/beta-2022"]
+    assert all("title" not in c for part in toc["parts"] for c in part["chapters"])
+    assert parts["Comparisons"] == [
+        "chapters/financing",
+        "chapters/assisted_groups",
+        "chapters/waiting_periods",
+        "chapters/deadlines",
+        "chapters/changes",
+    ]
+    assert parts["Training"] == ["chapters/training"]
+    assert parts["Reference"] == list(pipeline.REFERENCE_PAGES)
+
+    for page in ["intro", *pipeline.REFERENCE_PAGES]:
+        assert (paths.book / f"{page}.md").read_text(encoding="utf-8").startswith("# ")
+    assert (paths.book / "primer.md").read_text(encoding="utf-8") == "# Primer written by hand\n"
+
+    config = yaml.safe_load((paths.book / "_config.yml").read_text(encoding="utf-8"))
+    assert config["title"] == "居民医保 contribution drives: rules compared"
+    assert config["execute"]["execute_notebooks"] == "off"
+    assert config["only_build_toc_files"] is True
+    assert config["html"]["use_repository_button"] is False
+
+
+def test_every_shipped_template_exists_and_declares_its_parameters() -> None:
+    for template in pipeline.TEMPLATES:
+        nb = nbformat.read(REPO / "notebooks" / f"{template.name}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+        if template.per_jurisdiction:
+            tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+            assert len(tagged) == 1
+            for name in ("jurisdiction", "year", "day_count"):
+                assert f"{name} =" in tagged[0].source
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """A project whose profile (the shipped template) and one chapter were executed once."""
+    paths = make_project(tmp_path_factory.mktemp("executed"))
+    paths.notebooks.mkdir(exist_ok=True)
+    shutil.copy(REPO / "notebooks" / "profile.ipynb", paths.notebooks / "profile.ipynb")
+    write_template(paths.root, "financing", 'print("financing")')
+    pipeline.build(paths.root, html=False, entries=ENTRIES[:2], templates=[PROFILE, FINANCING], echo=lambda s: None)
+    return paths
+
+
+def test_executing_twice_gives_identical_bytes(executed: Paths) -> None:
+    outputs = [executed.book / "profiles" / "alpha-2021.ipynb", executed.book / "chapters" / "financing.ipynb"]
+    first = [p.read_bytes() for p in outputs]
+    report = pipeline.build(
+        executed.root, html=False, force=True, entries=ENTRIES[:2], templates=[PROFILE, FINANCING], echo=lambda s: None
+    )
+    assert sorted(report.executed) == ["chapters/financing.ipynb", "profiles/alpha-2021.ipynb"]
+    assert [p.read_bytes() for p in outputs] == first
+
+    text = outputs[0].read_text(encoding="utf-8")
+    assert "papermill" not in text
+    assert "iopub" not in text
+    nb = nbformat.reads(text, as_version=4)
+    assert nb.metadata.kernelspec == pipeline.KERNELSPEC
+    assert nb.metadata.language_info == pipeline.LANGUAGE_INFO
+    assert nb.cells[0].source == "# 甲省 (Alpha), 2021"
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert injected[0].id == pipeline.injected_cell_id("profiles/alpha-2021.ipynb")
+    assert "remove-cell" in injected[0].metadata.tags
+    assert 'jurisdiction = "alpha"' in injected[0].source
+    code = [c for c in nb.cells if c.cell_type == "code" and "remove-cell" not in c.metadata.get("tags", [])]
+    assert code and all("hide-input" in c.metadata.tags for c in code)
+    outs = [o for c in code for o in c.outputs]
+    assert any("image/png" in o.get("data", {}) for o in outs)
+    assert not [o for o in outs if o.get("name") == "stderr"], "warnings (e.g. missing glyphs) in the output"
+
+
+def test_a_rerun_without_changes_executes_nothing(executed: Paths) -> None:
+    outputs = sorted(executed.book.glob("*/*.ipynb"))
+    stamps = [p.stat().st_mtime_ns for p in outputs]
+    kwargs = {"html": False, "entries": ENTRIES[:2], "templates": [PROFILE, FINANCING], "echo": lambda s: None}
+
+    report = pipeline.build(executed.root, **kwargs)
+    assert report.executed == []
+    assert len(report.up_to_date) == 2
+
+    # A changed input re-executes, but identical results are not rewritten.
+    with (executed.root / "rules" / "notes.txt").open("a", encoding="utf-8") as f:
+        f.write("# edited\n")
+    report = pipeline.build(executed.root, **kwargs)
+    assert len(report.executed) == 2
+    assert report.rewritten == []
+    assert [p.stat().st_mtime_ns for p in outputs] == stamps
+
+
+def test_a_failing_cell_is_refused_naming_notebook_and_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    make_project(tmp_path)
+    write_template(
+        tmp_path,
+        "profile",
+        'jurisdiction = "x"\nyear = 2000\nday_count = "civil-code"',
+        "total = 1\nshare = total / 0",
+    )
+    nb = nbformat.read(tmp_path / "notebooks" / "profile.ipynb", as_version=4)
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, tmp_path / "notebooks" / "profile.ipynb")
+    monkeypatch.setenv("POLICYLIB_HOME", str(tmp_path))
+    monkeypatch.setattr(pipeline, "TEMPLATES", (PROFILE,))
+    monkeypatch.setattr(pipeline, "load_entries", lambda: ENTRIES[:2])
+
+    assert cli.main(["--no-html", "--jobs", "1"]) == 1
+    err = capfd.readouterr().err
+    assert "book/profiles/alpha-2021.ipynb" in err
+    assert '"jurisdiction": "alpha"' in err and '"year": 2021' in err
+    assert "cell 3 `total = 1`" in err
+    assert "ZeroDivisionError" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "book" / "profiles" / "alpha-2021.ipynb").exists()
+    assert "profiles/alpha-2021.ipynb" not in read(tmp_path / "book" / ".hashes.json")["notebooks"]
+
+
+def test_a_failed_build_keeps_the_last_good_html(tmp_path: Path) -> None:
+    paths = make_project(tmp_path)
+    good = f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\nprint('ok')"
+    write_template(tmp_path, "financing", good, title="# Financing")
+    kwargs = {"entries": [], "templates": [FINANCING], "echo": lambda s: None}
+
+    pipeline.build(tmp_path, **kwargs)
+    page = paths.html / "chapters" / "financing.html"
+    assert page.is_file()
+    before = {p: p.read_bytes() for p in paths.html.rglob("*.html")}
+
+    # A template that raises: the build fails before the HTML and leaves it alone.
+    write_template(tmp_path, "financing", "raise RuntimeError('broken template')", title="# Financing")
+    with pytest.raises(BookBuildError, match=r"financing\.ipynb.*cell 1 .*RuntimeError: broken template"):
+        pipeline.build(tmp_path, **kwargs)
+    assert {p: p.read_bytes() for p in paths.html.rglob("*.html")} == before
+
+    # A Sphinx warning: the staging build fails, the published HTML stays.
+    write_template(tmp_path, "financing", good, title="# Financing")
+    with (paths.book / "primer.md").open("a", encoding="utf-8") as f:
+        f.write("\nSee {ref}`no-such-label`.\n")
+    with pytest.raises(BookBuildError, match=r"(?s)HTML build failed.*no-such-label"):
+        pipeline.build(tmp_path, **kwargs)
+    assert {p: p.read_bytes() for p in paths.html.rglob("*.html")} == before
+    assert not paths.staging.exists()
+
+    (paths.book / "primer.md").write_text("# Primer\n\nNow fixed.\n", encoding="utf-8")
+    report = pipeline.build(tmp_path, **kwargs)
+    assert report.html == "built"
+    assert "Now fixed." in (paths.html / "primer.html").read_text(encoding="utf-8")
+
+
+def test_charts_render_chinese_without_warnings_and_reproducibly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from policylib import charts
+
+    monkeypatch.setattr(charts, "_catalogue_jurisdictions", lambda: ["alpha", "beta"])
+    charts.JURISDICTION_COLOURS.reload()
+    charts.setup()
+    assert matplotlib.rcParams["font.sans-serif"][0] == charts.FONT_FAMILY
+    images = []
+    for name in ("a.png", "b.png"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fig, ax = plt.subplots(figsize=(3, 2))
+            ax.bar(["个人缴费", "财政补助"], [-380, 610], color=charts.colour_for("beta"))
+            ax.set_title("贵州省 2021 居民医保")
+            charts.savefig(fig, tmp_path / name)
+            plt.close(fig)
+        images.append((tmp_path / name).read_bytes())
+    assert images[0] == images[1]
+    assert b"Software" not in images[0]
+
+    assert dict(charts.JURISDICTION_COLOURS) == {"alpha": charts.PALETTE[0], "beta": charts.PALETTE[1]}
+    assert charts.colour_for("no-such-place") == charts.colour_for("no-such-place")
+    assert charts.colour_for("no-such-place") in charts.PALETTE
+    charts.JURISDICTION_COLOURS.reload()
