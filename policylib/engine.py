@@ -72,6 +72,7 @@ class Quote:
     subsidy_payer: str | None
     fiscal_subsidy: int | None
     total_premium: int | None
+    total_premium_is_minimum: bool
     coverage_start: dt.date | None
     coverage_end: dt.date | None
     covered_days: int | None
@@ -353,7 +354,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         jurisdiction=rules.jurisdiction, year=rules.coverage_year, circumstance=person.circumstance,
         categories=list(person.categories), paid=paid, payable=None, payable_reason="", rule=None,
         personal_contribution=contribution, personal_due=None, personal_due_is_upper_bound=False,
-        subsidy=None, subsidy_payer=None, fiscal_subsidy=fiscal, total_premium=None,
+        subsidy=None, subsidy_payer=None, fiscal_subsidy=fiscal, total_premium=None, total_premium_is_minimum=False,
         coverage_start=None, coverage_end=None, covered_days=None, waiting_days=None,
         day_count=convention, citations=cites, notes=notes,
     )
@@ -390,6 +391,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
             q.personal_due_is_upper_bound = help_.upper_bound
         if contribution is not None and fiscal is not None:
             q.total_premium = contribution + fiscal
+            q.total_premium_is_minimum = fin.fiscal_subsidy.at_least
             if fin.fiscal_subsidy.at_least:
                 notes.append(f"Fiscal subsidy of at least {fiscal} yuan (不低于): the total premium is a minimum.")
             cites += citations_of(rules, fin.fiscal_subsidy)
@@ -400,6 +402,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
             notes.append("This rule charges the full personal contribution; no assistance is applied.")
         if contribution is not None and fiscal is not None:
             q.total_premium = contribution + fiscal
+            q.total_premium_is_minimum = fin.fiscal_subsidy.at_least
     elif rule.due == "late_payer_total":
         cites += citations_of(rules, fin.late_payer_total)
         q.personal_due, q.subsidy, q.total_premium = fin.late_payer_total.amount, 0, fin.late_payer_total.amount

@@ -121,9 +121,7 @@ def render_quote(rules: RuleSet, q: Quote) -> str:
         if q.subsidy is not None and q.personal_due_is_upper_bound:
             subsidy = f"at least {q.subsidy} yuan"
         total = _yuan(q.total_premium)
-        fin = rules.financing
-        if q.total_premium is not None and fin.fiscal_subsidy.at_least and q.fiscal_subsidy is not None \
-                and q.total_premium == (q.personal_contribution or 0) + q.fiscal_subsidy:
+        if q.total_premium is not None and q.total_premium_is_minimum:
             total = f"at least {total}"
         lines += [
             f"{LABELS['due']}: {_yuan(q.personal_due, q.personal_due_is_upper_bound)}",
