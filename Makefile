@@ -21,7 +21,8 @@ book: setup
 test: setup
 	$(PY) -m ruff check policylib tests benchmarks
 	$(VENV)/bin/policylib check
-	$(PY) -m pytest -n $(JOBS) --dist loadfile
+	$(PY) -m pytest -n $(JOBS) --dist loadfile tests book/profiles book/chapters \
+		--nbval --nbval-current-env --nbval-sanitize-with=tests/nbval_sanitize.cfg
 
 check: setup
 	$(VENV)/bin/policylib check

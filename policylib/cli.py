@@ -1,4 +1,4 @@
-"""The `policylib` command line: check, list, show, sources (and quote, see policylib.quote_cli)."""
+"""The `policylib` command line: check, list, show, sources (quote: policylib.quote_cli; diff: policylib.diff)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from policylib import catalogue, sources
 from policylib.check import check_paths
+from policylib.diff import add_diff_parser
 from policylib.loader import RuleFileError
 from policylib.summary import render
 
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_quote_parser(sub)
+    add_diff_parser(sub)
     return parser
 
 

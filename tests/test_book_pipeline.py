@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +113,17 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     """A project whose profile (the shipped template) and one chapter were executed once."""
     paths = make_project(tmp_path_factory.mktemp("executed"))
     paths.notebooks.mkdir(exist_ok=True)
-    shutil.copy(REPO / "notebooks" / "profile.ipynb", paths.notebooks / "profile.ipynb")
+    profile = write_template(
+        paths.root, "profile", 'jurisdiction = "none"\nyear = 0\nday_count = "civil-code"',
+        'print(jurisdiction, year, day_count)',
+        "import matplotlib.pyplot as plt\nfrom policylib import charts\ncharts.setup()\n"
+        "fig, ax = plt.subplots(figsize=(2, 1))\nax.set_title('待遇享受期 coverage')\nplt.show()",
+        title="# {name_zh} ({name_en}), {year}",
+    )
+    nb = nbformat.read(profile, as_version=4)
+    nb.cells[0].metadata["tags"] = ["fill-parameters"]
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, profile)
     write_template(paths.root, "financing", 'print("financing")')
     pipeline.build(paths.root, html=False, entries=ENTRIES[:2], templates=[PROFILE, FINANCING], echo=lambda s: None)
     return paths

@@ -1,9 +1,17 @@
 """Build the book: execute the notebook templates with papermill, then the HTML with Jupyter Book.
 
-Steps: write ``_config.yml``, ``_toc.yml`` and any missing placeholder page; execute each
-notebook whose inputs changed (in parallel, one kernel per notebook); normalise the executed
-notebooks so that their bytes depend only on their inputs; build the HTML into a staging
-directory and publish it to ``book/_build/html`` only when the build succeeded.
+Steps: generate the introduction, sources, glossary and downloads pages when their inputs
+changed (:mod:`policylib.book.pages`); write ``_config.yml``, ``_toc.yml`` and any missing
+placeholder page; execute each notebook whose inputs changed (in parallel, one kernel per
+notebook); normalise the executed notebooks so that their bytes depend only on their inputs;
+build the HTML into a staging directory and publish it to ``book/_build/html`` only when the
+build succeeded.
+
+Inputs of a notebook: chapters depend on every rule file, cleaned source and library module; a
+profile depends on the same less the rule files and sources of the other local jurisdictions (it
+keeps its own jurisdiction's other years, the national standards, the categories, every source
+its rule files cite and any file the catalogue cannot attribute), plus the list of jurisdictions
+in catalogue order (which sets the colours). Every file is written only when its bytes change.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ REFERENCE = "Reference"
 PARTS = (PROFILES, COMPARISONS, TRAINING, REFERENCE)
 
 INTRO_PAGE = "intro"
+GENERATED_PAGES = ("intro", "sources", "glossary", "downloads")  # written by policylib.book.pages
 REFERENCE_PAGES: dict[str, str] = {
     "primer": "Primer",
     "methods": "Methods",
@@ -151,12 +160,18 @@ class Paths:
 
 @dataclass(frozen=True)
 class Job:
-    """One notebook to produce: a template, its parameters and its output path under book/."""
+    """One notebook to produce: a template, its parameters and its output path under book/.
+
+    ``exclude`` lists input paths (a path, or a directory ending in ``/``, relative to the project
+    root) the notebook does not depend on; ``context`` is further data its digest covers.
+    """
 
     template: Template
     output: str
     parameters: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
     @property
     def docname(self) -> str:
@@ -189,9 +204,32 @@ def load_entries() -> list[EntryLike]:
     return list(catalogue.entries())
 
 
+def _jurisdictions(entries: Sequence[EntryLike]) -> tuple[str, ...]:
+    """Distinct jurisdictions in catalogue order (what ``charts.colour_for`` assigns colours by)."""
+    return tuple(dict.fromkeys(e.jurisdiction for e in entries))
+
+
+def profile_exclusions(entries: Sequence[EntryLike], jurisdiction: str) -> tuple[str, ...]:
+    """Inputs a profile of ``jurisdiction`` does not depend on: other local jurisdictions' files.
+
+    Their rule files, and their notices (``source``) unless a rule file the profile depends on
+    cites them too. Shared sources (the Civil Code, the national reprints) are kept. Nothing is
+    excluded unless every entry names its rule file (entries from :func:`catalogue_entries` do).
+    """
+    if not entries or any(getattr(e, "rule_file", None) is None for e in entries):
+        return ()
+    others = [e for e in entries if e.level != "national" and e.jurisdiction != jurisdiction]
+    needed = {s for e in entries if e not in others for s in getattr(e, "sources", ())}
+    rule_files = {str(e.rule_file) for e in others}
+    notices = {getattr(e, "source", None) for e in others} - needed - {None}
+    return tuple(sorted(rule_files | {f"sources/{s}/" for s in notices}))
+
+
 def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES) -> list[Job]:
     """Every notebook of the book, in table-of-contents order."""
+    entries = list(entries)
     local = [e for e in entries if e.level != "national"]
+    jurisdictions = _jurisdictions(entries)
     jobs: list[Job] = []
     for template in templates:
         if not template.per_jurisdiction:
@@ -201,7 +239,8 @@ def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES
             parameters = {"jurisdiction": entry.jurisdiction, "year": entry.year, "day_count": DEFAULT_DAY_COUNT}
             fields = {**parameters, "level": entry.level, "name_en": entry.name_en, "name_zh": entry.name_zh}
             output = template.output.format(jurisdiction=entry.jurisdiction, year=entry.year)
-            jobs.append(Job(template, output, parameters, fields))
+            exclude = profile_exclusions(entries, entry.jurisdiction)
+            jobs.append(Job(template, output, parameters, fields, exclude, jurisdictions if exclude else ()))
     outputs = [job.output for job in jobs]
     duplicates = sorted({o for o in outputs if outputs.count(o) > 1})
     if duplicates:
@@ -220,6 +259,13 @@ def toc(jobs: Sequence[Job]) -> dict[str, Any]:
         if files:
             parts.append({"caption": caption, "chapters": [{"file": f} for f in files]})
     return {"format": "jb-book", "root": INTRO_PAGE, "parts": parts}
+
+
+def _sphinx_extensions() -> list[str]:
+    """Jupyter Book's default Sphinx extensions without ``sphinx_thebe``."""
+    from jupyter_book.config import get_default_sphinx_config
+
+    return [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
 
 
 def book_config() -> dict[str, Any]:
@@ -241,7 +287,19 @@ def book_config() -> dict[str, Any]:
             "use_multitoc_numbering": False,
             "home_page_in_navbar": True,
         },
-        "sphinx": {"config": {"html_show_copyright": False, "html_last_updated_fmt": None}},
+        "sphinx": {
+            "recursive_update": True,
+            "config": {
+                "html_show_copyright": False,
+                "html_last_updated_fmt": None,
+                # Chinese word segmentation (jieba) for the search index, so that 低保 is found.
+                "html_search_language": "zh",
+                # A fixed colour mode (the theme logs an error in the browser console without one).
+                "html_context": {"default_mode": "light"},
+                # No sphinx_thebe: the book has no live code, and it declares THEBE_JS_URL twice per page.
+                "extensions": _sphinx_extensions(),
+            },
+        },
     }
 
 
@@ -261,12 +319,15 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def write_book_files(paths: Paths, jobs: Sequence[Job]) -> None:
-    """Write ``_config.yml`` and ``_toc.yml``, and a placeholder for each missing page."""
+def write_book_files(paths: Paths, jobs: Sequence[Job], *, generated: Iterable[str] = ()) -> None:
+    """Write ``_config.yml`` and ``_toc.yml``, and a placeholder for each missing page.
+
+    Pages named in ``generated`` are left to :func:`write_generated_pages` (no placeholder).
+    """
     header = "# Generated by policylib.book.pipeline; edit the pipeline, not this file.\n"
     write_if_changed(paths.book / "_config.yml", header + _yaml(book_config()))
     write_if_changed(paths.book / "_toc.yml", header + _yaml(toc(jobs)))
-    pages = {INTRO_PAGE: TITLE, **REFERENCE_PAGES}
+    pages = {name: title for name, title in {INTRO_PAGE: TITLE, **REFERENCE_PAGES}.items() if name not in generated}
     for name, title in pages.items():
         page = paths.book / f"{name}.md"
         if not page.exists():
@@ -280,39 +341,71 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _digest_files(root: Path, files: Iterable[Path]) -> str:
+def _combine(digests: dict[str, str]) -> str:
+    """One digest of (relative path -> content digest) pairs."""
     h = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
-        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        h.update(_sha256(path.read_bytes()).encode("ascii") + b"\n")
+    for rel in sorted(digests):
+        h.update(rel.encode("utf-8") + b"\0")
+        h.update(digests[rel].encode("ascii") + b"\n")
     return h.hexdigest()
 
 
+def _digest_files(root: Path, files: Iterable[Path]) -> str:
+    return _combine({p.relative_to(root).as_posix(): _sha256(p.read_bytes()) for p in files})
+
+
+SOURCE_FILES = ("clean.txt", "meta.yaml", "corrections.yaml")
+# The build's own code: notebooks do not import it (policylib/book/render.py and the like they do).
+BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py"})
+
+
 def input_files(root: Path) -> list[Path]:
-    """Files every notebook depends on: rules, cleaned sources and the library (not the book code)."""
+    """Files the notebooks depend on: rules, sources (cleaned text, metadata, corrections) and the
+    library, including the notebooks' helpers in ``policylib/book`` but not the build code."""
     files = [p for p in (root / "rules").rglob("*") if p.is_file()]
-    files += [p for p in (root / "sources").glob("*/clean.txt") if p.is_file()]
+    files += [p for name in SOURCE_FILES for p in (root / "sources").glob(f"*/{name}") if p.is_file()]
     package = root / "policylib"
-    files += [p for p in package.rglob("*.py") if "book" not in p.relative_to(package).parts[:1]]
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package).parts
+        if not (len(parts) == 2 and parts[0] == "book" and parts[1] in BUILD_MODULES):
+            files.append(path)
     return [p for p in files if "__pycache__" not in p.parts]
 
 
-def job_digest(paths: Paths, job: Job, shared: str) -> str:
-    """Digest of everything an executed notebook depends on."""
+def file_digests(root: Path) -> dict[str, str]:
+    """Relative path -> content digest of every input file."""
+    return {p.relative_to(root).as_posix(): _sha256(p.read_bytes()) for p in input_files(root)}
+
+
+def _excluded(rel: str, exclude: Sequence[str]) -> bool:
+    return any(rel == e or (e.endswith("/") and rel.startswith(e)) for e in exclude)
+
+
+def job_inputs(job: Job, digests: dict[str, str]) -> str:
+    """Digest of the input files a job depends on (all of them less its exclusions)."""
+    if not job.exclude:
+        return _combine(digests)
+    return _combine({rel: d for rel, d in digests.items() if not _excluded(rel, job.exclude)})
+
+
+def job_digest(paths: Paths, job: Job, inputs: str) -> str:
+    """Digest of everything an executed notebook depends on (``inputs``: see :func:`job_inputs`)."""
     record = {
         "format": FORMAT_VERSION,
         "template": _sha256(paths.template(job.template).read_bytes()),
-        "inputs": shared,
+        "inputs": inputs,
         "parameters": job.parameters,
         "fields": job.fields,
         "output": job.output,
     }
+    if job.context:
+        record["context"] = list(job.context)
     return _sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
 def inputs_digest(root: Path) -> str:
-    """Digest of the files every notebook depends on."""
-    return _digest_files(root, input_files(root))
+    """Digest of all the files the notebooks depend on."""
+    return _combine(file_digests(root))
 
 
 def _read_hashes(path: Path) -> dict[str, Any]:
@@ -328,26 +421,73 @@ def _load_hashes(path: Path) -> dict[str, dict[str, str]]:
     return dict(notebooks) if isinstance(notebooks, dict) else {}
 
 
-def _save_hashes(path: Path, notebooks: dict[str, dict[str, str]], catalogue: dict[str, Any] | None = None) -> None:
-    data: dict[str, Any] = {"format": FORMAT_VERSION, "notebooks": dict(sorted(notebooks.items()))}
-    catalogue = catalogue if catalogue is not None else _read_hashes(path).get("catalogue")
-    if catalogue:
-        data["catalogue"] = catalogue
+def _update_hashes(path: Path, **sections: Any) -> None:
+    """Replace sections of ``book/.hashes.json`` (``notebooks``, ``catalogue``, ``pages``), keeping the others."""
+    data = {k: v for k, v in _read_hashes(path).items() if k in ("notebooks", "catalogue", "pages")}
+    data.update({k: v for k, v in sections.items() if v is not None})
+    data["format"] = FORMAT_VERSION
+    if isinstance(data.get("notebooks"), dict):
+        data["notebooks"] = dict(sorted(data["notebooks"].items()))
     write_if_changed(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _save_hashes(path: Path, notebooks: dict[str, dict[str, str]], catalogue: dict[str, Any] | None = None) -> None:
+    _update_hashes(path, notebooks=notebooks, catalogue=catalogue)
 
 
 @dataclass(frozen=True)
 class CachedEntry:
-    """A catalogue entry as remembered in ``book/.hashes.json``."""
+    """A catalogue entry as remembered in ``book/.hashes.json``, with what its notebooks depend on.
+
+    ``rule_file`` is the rule file's path relative to the project root, ``source`` its notice and
+    ``sources`` every source id its citations use.
+    """
 
     jurisdiction: str
     year: int
     level: str
     name_en: str
     name_zh: str
+    rule_file: str | None = None
+    source: str | None = None
+    sources: tuple[str, ...] = ()
 
 
 _ENTRY_FIELDS = ("jurisdiction", "year", "level", "name_en", "name_zh")
+
+
+def _entry_record(entry: Any, root: Path) -> dict[str, Any]:
+    """What the hash file remembers of a loaded catalogue entry."""
+    from policylib import catalogue
+    from policylib.check import cited_objects
+    from policylib.model import NationalStandard, RuleSet
+
+    record = {k: getattr(entry, k) for k in _ENTRY_FIELDS}
+    path = getattr(entry, "path", None)
+    if path is None:
+        return record
+    path = Path(path).resolve()
+    try:
+        record["rule_file"] = path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return record
+    model = catalogue.load_file(path)
+    if isinstance(model, RuleSet | NationalStandard):
+        cited = {c.source for _, obj in cited_objects(model) for c in obj.cite if c.source}
+        record["source"] = model.source
+        record["sources"] = sorted({model.source, *cited})
+    return record
+
+
+def _cached_entry(record: dict[str, Any]) -> CachedEntry:
+    extra = {}
+    if isinstance(record.get("rule_file"), str):
+        extra = {
+            "rule_file": record["rule_file"],
+            "source": record.get("source"),
+            "sources": tuple(record.get("sources", ())),
+        }
+    return CachedEntry(**{k: record[k] for k in _ENTRY_FIELDS}, **extra)
 
 
 def catalogue_entries(paths: Paths, shared: str) -> list[EntryLike]:
@@ -355,23 +495,101 @@ def catalogue_entries(paths: Paths, shared: str) -> list[EntryLike]:
     cached = _read_hashes(paths.hashes).get("catalogue")
     if isinstance(cached, dict) and cached.get("inputs") == shared and isinstance(cached.get("entries"), list):
         try:
-            return [CachedEntry(**{k: e[k] for k in _ENTRY_FIELDS}) for e in cached["entries"]]
+            return [_cached_entry(e) for e in cached["entries"]]
         except (KeyError, TypeError):
             pass
     try:
-        entries = load_entries()
+        records = [_entry_record(e, paths.root) for e in load_entries()]
     except Exception as exc:
         raise BookBuildError(f"cannot read the catalogue: {type(exc).__name__}: {exc}") from None
-    record = {"inputs": shared, "entries": [{k: getattr(e, k) for k in _ENTRY_FIELDS} for e in entries]}
-    _save_hashes(paths.hashes, _load_hashes(paths.hashes), record)
-    return entries
+    _update_hashes(paths.hashes, catalogue={"inputs": shared, "entries": records})
+    return [_cached_entry(r) for r in records]
+
+
+# ---------------------------------------------------------------------------- generated pages
+
+
+def generate_pages(paths: Paths) -> bool:
+    """Whether the project has a catalogue to generate the pages from (a categories file)."""
+    return (paths.root / "rules" / "categories.yaml").is_file()
+
+
+def _pages_inputs(paths: Paths, digests: dict[str, str]) -> str:
+    """Digest of what the generated pages depend on: the inputs, the book code and the title."""
+    book_code = {
+        f"policylib/book/{name}": _sha256((Path(__file__).parent / name).read_bytes())
+        for name in ("pages.py", "pipeline.py")
+    }
+    return _sha256(f"{FORMAT_VERSION}\n{TITLE}\n{_combine({**digests, **book_code})}".encode())
+
+
+@dataclass
+class PagesRun:
+    """A running page generator (``python -m policylib.book.pages``)."""
+
+    process: subprocess.Popen[str]
+    inputs: str
+    started: float
+
+
+def start_generated_pages(paths: Paths, files: dict[str, str], *, force: bool = False) -> PagesRun | None:
+    """Start regenerating the introduction, sources, glossary and downloads if their inputs changed.
+
+    The generator runs in its own process, alongside the notebooks; returns None when the pages
+    are up to date.
+    """
+    inputs = _pages_inputs(paths, files)
+    known = _read_hashes(paths.hashes).get("pages")
+    if not force and isinstance(known, dict) and known.get("inputs") == inputs:
+        outputs = known.get("outputs", {})
+        if isinstance(outputs, dict) and outputs and all(
+            (paths.book / rel).is_file() and _sha256((paths.book / rel).read_bytes()) == digest
+            for rel, digest in outputs.items()
+        ):
+            return None
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policylib.book.pages", str(paths.book), TITLE],
+        cwd=paths.root,
+        env={**os.environ, ENV_HOME: str(paths.root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_lower_priority if hasattr(os, "nice") else None,  # the notebooks are the critical path
+    )
+    return PagesRun(process, inputs, time.perf_counter())
+
+
+def _lower_priority() -> None:
+    os.nice(5)
+
+
+def finish_generated_pages(paths: Paths, run: PagesRun | None, echo: Callable[[str], None] = print) -> None:
+    """Wait for the page generator; record its outputs, or raise BookBuildError saying why it failed."""
+    if run is None:
+        return
+    out, err = run.process.communicate()
+    if run.process.returncode != 0:
+        lines = [line for line in err.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"exit {run.process.returncode}"
+        raise BookBuildError(f"cannot generate the book's pages: {reason}")
+    written = json.loads(out)
+    outputs = {rel: _sha256((paths.book / rel).read_bytes()) for rel in written}
+    _update_hashes(paths.hashes, pages={"inputs": run.inputs, "outputs": outputs})
+    echo(f"generated pages in {time.perf_counter() - run.started:.1f}s")
+
+
+def write_generated_pages(
+    paths: Paths, files: dict[str, str], *, force: bool = False, echo: Callable[[str], None] = print
+) -> None:
+    """Regenerate the generated pages now if their inputs changed (files are rewritten only when changed)."""
+    finish_generated_pages(paths, start_generated_pages(paths, files, force=force), echo)
 
 
 # ---------------------------------------------------------------------------- execution
 
 
 @dataclass(frozen=True)
-class _Task:
+class Task:
     template: str
     template_label: str
     output: str
@@ -443,7 +661,7 @@ def _first_line(source: str) -> str:
     return ""
 
 
-def _describe_failure(task: _Task, index: int | None, source: str, error: str) -> str:
+def _describe_failure(task: Task, index: int | None, source: str, error: str) -> str:
     params = json.dumps(task.parameters, ensure_ascii=False, sort_keys=True)
     where = f"cell {index}" if index is not None else "a cell"
     line = _first_line(source)
@@ -476,7 +694,7 @@ def _worker_init(root: str) -> None:
     os.close(devnull)
 
 
-def execute(task: _Task) -> _Outcome:
+def execute(task: Task) -> _Outcome:
     """Execute one notebook; return its normalised text or a one-line failure description."""
     start = time.perf_counter()
     try:
@@ -527,7 +745,7 @@ def _remove_stale(paths: Paths, jobs: Sequence[Job], hashes: dict[str, dict[str,
     return removed
 
 
-def _run(tasks: Sequence[_Task], workers: int, root: Path) -> Iterator[_Outcome]:
+def run_tasks(tasks: Sequence[Task], workers: int, root: Path) -> Iterator[_Outcome]:
     """Execute tasks in a process pool, yielding outcomes as they finish."""
     with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),)) as pool:
         futures = [pool.submit(execute, task) for task in tasks]
@@ -545,11 +763,14 @@ def execute_notebooks(
     selected: Sequence[Job] | None = None,
     workers: int | None = None,
     force: bool = False,
-    shared: str | None = None,
+    files: dict[str, str] | None = None,
     echo: Callable[[str], None] = print,
     report: BuildReport | None = None,
 ) -> BuildReport:
-    """Execute the selected jobs whose inputs changed; raise BookBuildError if any notebook fails."""
+    """Execute the selected jobs whose inputs changed; raise BookBuildError if any notebook fails.
+
+    ``files`` maps each input file to its content digest (:func:`file_digests`).
+    """
     report = report or BuildReport()
     selected = list(jobs if selected is None else selected)
     hashes = _load_hashes(paths.hashes)
@@ -558,8 +779,13 @@ def execute_notebooks(
     for job in selected:
         if not paths.template(job.template).is_file():
             raise BookBuildError(f"template missing: {paths.template(job.template).relative_to(paths.root)}")
-    shared = shared or inputs_digest(paths.root)
-    digests = {job.output: job_digest(paths, job, shared) for job in selected}
+    files = file_digests(paths.root) if files is None else files
+    inputs: dict[tuple[str, ...], str] = {}
+    digests = {}
+    for job in selected:
+        if job.exclude not in inputs:
+            inputs[job.exclude] = job_inputs(job, files)
+        digests[job.output] = job_digest(paths, job, inputs[job.exclude])
     todo = []
     for job in selected:
         out = paths.book / job.output
@@ -575,10 +801,10 @@ def execute_notebooks(
         else:
             todo.append(job)
     failures: list[str] = []
-    tasks: list[_Task] = []
+    tasks: list[Task] = []
     if todo:
         tasks = [
-            _Task(
+            Task(
                 template=str(paths.template(job.template)),
                 template_label=paths.template(job.template).relative_to(paths.root).as_posix(),
                 output=job.output,
@@ -593,7 +819,7 @@ def execute_notebooks(
             Path(task.cwd).mkdir(parents=True, exist_ok=True)
     pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     try:
-        for done, outcome in enumerate(_run(tasks, pool_size, paths.root) if tasks else (), start=1):
+        for done, outcome in enumerate(run_tasks(tasks, pool_size, paths.root) if tasks else (), start=1):
             progress = f"[{done}/{len(todo)}] book/{outcome.output}"
             if outcome.error is not None or outcome.text is None:
                 failures.append(outcome.error or f"book/{outcome.output}: no output")
@@ -697,16 +923,25 @@ def build(
     """Run the whole build; raise BookBuildError with a readable message when it fails."""
     paths = Paths(Path(root) if root is not None else project_root())
     templates = TEMPLATES if templates is None else templates
-    shared = inputs_digest(paths.root)
-    entries = catalogue_entries(paths, shared) if entries is None else entries
+    files = file_digests(paths.root)
+    entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
     all_jobs = plan(entries, templates)
     selected = all_jobs
     if only:
         selected = [job for job in all_jobs if any(job.matches(name) for name in only)]
         if not selected:
             raise BookBuildError(f"--only {' '.join(only)} matches no notebook")
-    write_book_files(paths, all_jobs)
-    report = execute_notebooks(paths, all_jobs, selected=selected, workers=jobs, force=force, shared=shared, echo=echo)
+    generated = GENERATED_PAGES if generate_pages(paths) else ()
+    write_book_files(paths, all_jobs, generated=generated)
+    pages_run = start_generated_pages(paths, files, force=force) if generated else None
+    try:
+        report = execute_notebooks(paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo)
+    except BaseException:
+        if pages_run is not None:
+            pages_run.process.kill()
+            pages_run.process.communicate()
+        raise
+    finish_generated_pages(paths, pages_run, echo)
     if not report.executed and report.up_to_date:
         echo(f"{len(report.up_to_date)} notebooks up to date")
     for rel in report.removed:

@@ -1,0 +1,798 @@
+"""Generated pages of the book: introduction, sources with one anchor per clause, glossary, downloads.
+
+The pages are built from the catalogue, the rule files and the cleaned source texts, and written
+only when their bytes change (:func:`write_pages`). Source text and metadata are HTML-escaped;
+every clause of every source gets the anchor id ``policylib.compare.anchor(source_id, clause)``,
+so that citations across the book (``sources.html#<anchor>``) land on their clause.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "GENERATED_PAGES",
+    "GLOSSARY",
+    "Segment",
+    "clause_texts",
+    "downloads_page",
+    "esc",
+    "export_downloads",
+    "glossary_page",
+    "intro_page",
+    "main",
+    "md",
+    "parse_clauses",
+    "source_segments",
+    "sources_page",
+    "stable_xlsx",
+    "write_pages",
+]
+
+# --------------------------------------------------------------------------- clause parsing
+
+CLAUSE_TITLE = "标题"  # title block (document number, issuer and title lines)
+CLAUSE_COVER = "印发通知"  # cover notice of a notice that issues a plan, before its signature
+CLAUSE_PREAMBLE = "序言"  # text before the first numbered heading
+CLAUSE_SIGNATURE = "落款"  # signature block: issuers and date
+CLAUSE_ANNEX = "附件"
+CLAUSE_COPIES = "抄送"
+
+_NUMERALS = "一二三四五六七八九十"
+_TOP = re.compile(rf"^([{_NUMERALS}]+)、")
+_SECOND = re.compile(rf"^[（(]([{_NUMERALS}]+)[）)]")
+_THIRD = re.compile(r"^(\d{1,2})[.．](?!\d)")
+_DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+_ADDRESSEE = re.compile(r"[：:]\s*$")  # the addressee line, e.g. 各市（自治州）医疗保障局：
+_ANNEX = re.compile(r"^附件\s*\d*\s*[：:]?")
+_COPIES = re.compile(r"^抄送[：:]")
+_ARTICLE = re.compile(r"^(第[零〇一二三四五六七八九十百千]+条)(?:\s|$)")
+_PART_HEADING = re.compile(r"^##\s+(.+?)\s*$")
+_DOC_HEADING = re.compile(r"^#\s+")
+_YEAR = re.compile(r"^((?:19|20)\d\d)\s")
+_PUNCTUATION = re.compile(r"[，。、；：,.;:!?！？（）()《》“”\"'—\-/]")
+_LOST_HEADING_MAX = 12
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of lines of one clause, in text order.
+
+    ``path`` is the clause's position in the notice's numbering (``("四", "（二）", "3")``), or a
+    one-element path for named blocks (``("序言",)``, ``("落款",)``, ``("第二百零一条",)``).
+    Only the first segment of a clause carries its anchor (``first``).
+    """
+
+    path: tuple[str, ...]
+    lines: tuple[str, ...]
+    first: bool = True
+
+    @property
+    def clause(self) -> str:
+        """The clause path as rule files write it, e.g. ``四（二）3``."""
+        return "".join(self.path)
+
+
+def _number(numeral: str) -> int:
+    """Value of a Chinese numeral up to 99 (``十二`` -> 12)."""
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)}
+    if "十" not in numeral:
+        return digits[numeral]
+    tens, _, units = numeral.partition("十")
+    return (digits[tens] if tens else 1) * 10 + (digits[units] if units else 0)
+
+
+def _numeral(value: int) -> str:
+    """Chinese numeral for 1..99."""
+    digits = "零一二三四五六七八九"
+    if value < 10:
+        return digits[value]
+    tens, units = divmod(value, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[units] if units else "")
+
+
+def _is_signature_line(line: str, issuers: Sequence[str]) -> bool:
+    """Whether a line is a run of issuer names (as a signature block writes them)."""
+    squashed = re.sub(r"\s+", "", line)
+    names = sorted({re.sub(r"\s+", "", i) for i in issuers if i.strip()}, key=len, reverse=True)
+    if not squashed or not names:
+        return False
+    return re.fullmatch("(?:" + "|".join(map(re.escape, names)) + ")+", squashed) is not None
+
+
+def _signature_lines(lines: Sequence[str], issuers: Sequence[str]) -> set[int]:
+    """Indices of signature blocks: a date line right after lines of issuer names (blank lines between)."""
+    found: set[int] = set()
+    for index, line in enumerate(lines):
+        if not _DATE_LINE.match(line.strip()):
+            continue
+        block: list[int] = []
+        j = index - 1
+        while j >= 0 and (not lines[j].strip() or _is_signature_line(lines[j], issuers)):
+            if lines[j].strip():
+                block.append(j)
+            j -= 1
+        if block:
+            found.update(block)
+            found.add(index)
+            found.update(k for k in range(min(block), index) if not lines[k].strip())
+    return found
+
+
+def _top_headings(lines: Sequence[str]) -> dict[int, str]:
+    """Top-level headings (``一、``) by line index, with headings whose number was lost restored.
+
+    When the numbers jump by two (``一、`` then ``三、``), a short line without punctuation between
+    them is taken as the heading that lost its number (Dongxiang's ``缴费时间``).
+    """
+    found = {i: m.group(1) for i, line in enumerate(lines) if (m := _TOP.match(line.strip()))}
+    indices = sorted(found)
+    for before, after in zip(indices, indices[1:], strict=False):
+        if _number(found[after]) - _number(found[before]) != 2:
+            continue
+        for k in range(before + 1, after):
+            text = lines[k].strip()
+            if (
+                text
+                and len(text) <= _LOST_HEADING_MAX
+                and not _PUNCTUATION.search(text)
+                and not re.search(r"\d", text)
+                and not _SECOND.match(text)
+            ):
+                found[k] = _numeral(_number(found[before]) + 1)
+                break
+    return found
+
+
+def _notice_paths(lines: Sequence[str], issuers: Sequence[str]) -> list[tuple[str, ...] | None]:
+    """Clause path of each line of an official notice (None for blank lines)."""
+    tops = _top_headings(lines)
+    signatures = _signature_lines(lines, issuers)
+    first_top = min(tops) if tops else len(lines)
+    paths: list[tuple[str, ...] | None] = [None] * len(lines)
+
+    # Before the first heading: title block, cover notice and signature, preamble.
+    pre = [i for i in range(first_top) if lines[i].strip()]
+    pre_signature = [i for i in pre if i in signatures]
+    addressee = next(
+        (i for i in pre if i not in signatures and _ADDRESSEE.search(lines[i]) and not re.search(r"\d", lines[i])),
+        None,
+    )
+    for i in pre:
+        if i in signatures:
+            paths[i] = (CLAUSE_SIGNATURE,)
+        elif addressee is not None and i < addressee:
+            paths[i] = (CLAUSE_TITLE,)
+        elif pre_signature and i < min(pre_signature):
+            paths[i] = (CLAUSE_COVER,)
+        else:
+            paths[i] = (CLAUSE_PREAMBLE,)
+
+    # The body: numbered headings, then annexes, copies and a closing signature.
+    top: str | None = None
+    second: str | None = None
+    third: str | None = None
+    tail: str | None = None
+    for i in range(first_top, len(lines)):
+        text = lines[i].strip()
+        if not text:
+            continue
+        if i in signatures:
+            paths[i] = (CLAUSE_SIGNATURE,)
+            continue
+        if _COPIES.match(text):
+            tail = CLAUSE_COPIES
+        elif _ANNEX.match(text):
+            tail = CLAUSE_ANNEX
+        if tail is not None:
+            paths[i] = (tail,)
+            continue
+        if i in tops:
+            top, second, third = tops[i], None, None
+        elif m := _SECOND.match(text):
+            second, third = f"（{m.group(1)}）", None
+        elif m := _THIRD.match(text):
+            third = m.group(1)
+        paths[i] = tuple(p for p in (top, second, third) if p)
+    return paths
+
+
+def _statute_paths(lines: Sequence[str]) -> list[tuple[str, ...] | None]:
+    """Clause path of each line of a statute excerpt: articles (``第二百零一条``) and part headings."""
+    paths: list[tuple[str, ...] | None] = [None] * len(lines)
+    current: tuple[str, ...] = (CLAUSE_PREAMBLE,)
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if not text:
+            continue
+        if m := _PART_HEADING.match(text):
+            current = (m.group(1),)
+        elif _DOC_HEADING.match(text):
+            current = (CLAUSE_TITLE,)
+        elif m := _ARTICLE.match(text):
+            current = (m.group(1),)
+        paths[i] = current
+    return paths
+
+
+def _reprint_paths(lines: Sequence[str]) -> list[tuple[str, ...] | None]:
+    """Clause path of each line of a collection of reprints: one clause per year (``2020``)."""
+    paths: list[tuple[str, ...] | None] = [None] * len(lines)
+    current: tuple[str, ...] = (CLAUSE_PREAMBLE,)
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if m := _YEAR.match(line):
+            current = (m.group(1),)
+        paths[i] = current
+    return paths
+
+
+def parse_clauses(text: str, kind: str = "official_notice", issuers: Sequence[str] = ()) -> list[Segment]:
+    """Split a cleaned source text into clause segments, in text order.
+
+    Official notices are split by their headings: ``一、`` (top level), ``（一）``/``(一)`` (second
+    level), ``1.``/``1．`` (third level); text before the first heading is ``标题`` (up to the
+    addressee line), ``印发通知`` (a cover notice before its signature) and ``序言``; ``落款`` is a
+    signature block (issuer names, then the date); ``附件`` and ``抄送`` close the text. Statutes are
+    split by article (``第二百零一条``), reprint collections by year (``2020``). Blank lines are kept
+    inside segments as paragraph breaks.
+    """
+    lines = text.split("\n")
+    if kind == "statute":
+        paths = _statute_paths(lines)
+    elif kind == "secondary_reprint":
+        paths = _reprint_paths(lines)
+    else:
+        paths = _notice_paths(lines, issuers)
+    segments: list[Segment] = []
+    seen: set[tuple[str, ...]] = set()
+    current: tuple[str, ...] | None = None
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if current is not None:
+            while buffer and not buffer[-1].strip():
+                buffer.pop()
+            segments.append(Segment(current, tuple(buffer), current not in seen))
+            seen.add(current)
+
+    for line, path in zip(lines, paths, strict=True):
+        if path is None:
+            if current is not None:
+                buffer.append("")
+            continue
+        if path != current:
+            flush()
+            current, buffer = path, []
+        buffer.append(line.strip())
+    flush()
+    return segments
+
+
+def clause_texts(segments: Iterable[Segment]) -> dict[str, str]:
+    """Clause path -> its text including sub-clauses (for checking that a quote lies in its clause)."""
+    segments = list(segments)
+    out: dict[str, str] = {}
+    for seg in segments:
+        if seg.clause in out:
+            continue
+        parts = [
+            "\n".join(s.lines) for s in segments if s.path[: len(seg.path)] == seg.path
+        ]
+        out[seg.clause] = "\n".join(parts)
+    return out
+
+
+def source_segments(source_id: str) -> list[Segment]:
+    """Clause segments of a source's cleaned text."""
+    from policylib import sources
+
+    meta = sources.load_meta(source_id)
+    return parse_clauses(sources.clean_text(source_id), meta.kind, meta.issuers)
+
+
+# --------------------------------------------------------------------------- markup helpers
+
+# Characters with an inline meaning in MyST (emphasis, links, roles, math, tables, HTML, entities).
+_MD_SPECIAL = set("\\`*_{}[]<>|$~&#")
+
+
+def md(text: object) -> str:
+    """Markdown-safe inline text (not at a line start): special characters backslash-escaped, one line."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in " ".join(str(text).split()))
+
+
+def role_text(text: object) -> str:
+    """Text for a role's title (``{ref}`title <target>```): one line, without backticks or angle brackets."""
+    return " ".join(str(text).split()).translate(str.maketrans({"`": "'", "<": "‹", ">": "›"}))
+
+
+def esc(text: object) -> str:
+    """HTML-escaped text."""
+    return html.escape(str(text), quote=True)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table (cells must already be Markdown-safe)."""
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def _not_stated(note: str | None) -> str:
+    return f"not stated ({note})" if note else "not stated"
+
+
+HEADER = "% Generated by policylib.book.pages; edit the generator, not this file.\n"
+
+# --------------------------------------------------------------------------- sources page
+
+CLAUSE_STYLE = """<style>
+.policylib-clause { margin: 0 0 0.8em 0; padding: 0.1em 0.4em; scroll-margin-top: 5em; }
+.policylib-clause p { margin: 0.2em 0; }
+.policylib-clause-path { font-weight: bold; }
+.policylib-clause:target { background: #fff3c4; outline: 2px solid #e8c25a; }
+</style>
+"""
+
+KIND_GLOSS = {
+    "official_notice": "official notice (正式通知)",
+    "secondary_reprint": "secondary evidence: sentences quoted in press reprints (转载摘录), not the official text",
+    "statute": "statute (法律)",
+}
+LEVEL_GLOSS = {
+    "national": "national (全国)",
+    "province": "province (省)",
+    "city": "city (市)",
+    "county": "county (县)",
+}
+
+
+def source_label(source_id: str) -> str:
+    """MyST label of a source's section on the sources page."""
+    return f"source-{source_id}"
+
+
+def _source_order() -> list[str]:
+    """Local notices in catalogue order, then the other sources by id."""
+    from policylib import catalogue, sources
+
+    ids = sources.source_ids()
+    ordered: list[str] = []
+    for entry in catalogue.local_entries():
+        source = catalogue.rules(entry.jurisdiction, entry.year).source
+        if source in ids and source not in ordered:
+            ordered.append(source)
+    return ordered + [s for s in ids if s not in ordered]
+
+
+def _meta_rows(meta: Any) -> list[tuple[str, str]]:
+    """(label, escaped HTML value) rows of a source's metadata."""
+    rows = [
+        ("Title", esc(meta.title)),
+        ("In English", esc(meta.title_en)),
+        ("Issuers", "、".join(esc(i) for i in meta.issuers)),
+        ("Date issued", esc(meta.issued.isoformat()) if meta.issued else esc(_not_stated(meta.issued_note))),
+    ]
+    if meta.published:
+        rows.append(("Published", esc(meta.published.isoformat())))
+    number = meta.document_number or _not_stated(meta.document_number_note)
+    rows.append(("Document number", esc(number)))
+    if meta.document_number and meta.document_number_note:
+        rows[-1] = ("Document number", esc(f"{meta.document_number} ({meta.document_number_note})"))
+    place = meta.jurisdiction_zh + (f", {meta.province}" if meta.province and meta.province != meta.jurisdiction_zh else "")
+    rows += [
+        ("Level", esc(f"{LEVEL_GLOSS.get(meta.level, meta.level)}: {place}")),
+        ("Coverage year", esc(meta.coverage_year) if meta.coverage_year else "not applicable"),
+        ("Kind", esc(KIND_GLOSS.get(meta.kind, meta.kind))),
+    ]
+    if meta.url:
+        rows.append(("Address", f'<a href="{esc(meta.url)}">{esc(meta.url)}</a>'))
+    if meta.notes:
+        rows.append(("Notes", esc(" ".join(meta.notes.split()))))
+    return rows
+
+
+def _html_table(rows: Sequence[tuple[str, str]], css: str) -> str:
+    body = "\n".join(f"<tr><th>{esc(label)}</th><td>{value}</td></tr>" for label, value in rows)
+    return f'<table class="table {css}">\n<tbody>\n{body}\n</tbody>\n</table>\n'
+
+
+def _shown_correction(text: str) -> str:
+    if not text:
+        return "<em>(removed)</em>"
+    return "<code>" + esc(text).replace("\n", "↵") + "</code>"
+
+
+def _corrections_html(corrections: Sequence[Any]) -> str:
+    head = "<tr><th>Received</th><th>Corrected</th><th>Why</th></tr>"
+    rows = "\n".join(
+        f"<tr><td>{_shown_correction(c.original)}</td><td>{_shown_correction(c.corrected)}</td>"
+        f"<td>{esc(' '.join(c.why.split()))}</td></tr>"
+        for c in corrections
+    )
+    return f'<table class="table policylib-corrections">\n<thead>{head}</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n'
+
+
+def _segment_html(source_id: str, segment: Segment) -> str:
+    """One clause as an HTML block (no blank lines inside, so MyST keeps it raw)."""
+    from policylib.compare import anchor
+
+    ident = anchor(source_id, segment.clause)
+    label = esc(segment.clause)
+    if segment.first:
+        head = (
+            f'<div class="policylib-clause" id="{esc(ident)}">'
+            f'<a class="policylib-clause-path" href="#{esc(ident)}" title="link to this clause">{label}</a>'
+        )
+    else:
+        head = f'<div class="policylib-clause"><span class="policylib-clause-path">{label} (continued)</span>'
+    paragraphs: list[list[str]] = [[]]
+    for line in segment.lines:
+        if line:
+            paragraphs[-1].append(esc(line))
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    body = "\n".join("<p>" + "<br>\n".join(p) + "</p>" for p in paragraphs if p)
+    return f"{head}\n{body}\n</div>\n"
+
+
+def sources_page() -> str:
+    """The sources page: each cleaned text by clause, with its metadata and manual corrections."""
+    from policylib import sources
+
+    out = [
+        HEADER,
+        "# Sources\n",
+        "The cleaned texts (`clean.txt`) of every notice the rules cite, split into clauses by the "
+        "notice's own headings: 一、 (top level), （一） (second level) and 1. (third level), so "
+        "that a clause path such as 四（二）3 reads part 四, item （二）, point 3. Text before the "
+        "first heading is 序言 (preamble), the title lines 标题, a signature block 落款; a notice "
+        "that issues a plan keeps its cover notice as 印发通知. Every clause has its own anchor: the "
+        "citations in the profiles and chapters link here. The statute is split by article, the "
+        "national reprints by year. Manual corrections of the received texts are listed under each "
+        "source.\n",
+        CLAUSE_STYLE,
+    ]
+    for source_id in _source_order():
+        meta = sources.load_meta(source_id)
+        out.append(f"({source_label(source_id)})=\n## {md(meta.title)}\n")
+        if meta.kind == "secondary_reprint":
+            out.append(
+                ":::{warning}\nSecondary evidence: sentences as quoted in press reprints and "
+                "mirrors, not the official text. Figures cited from here are marked as secondary.\n:::\n"
+            )
+        out.append(_html_table(_meta_rows(meta), "policylib-source-meta"))
+        out.append(f"### Text: {md(meta.jurisdiction_zh)} {md(source_id)}\n")
+        for segment in source_segments(source_id):
+            out.append(_segment_html(source_id, segment))
+        corrections = sources.load_corrections(source_id)
+        out.append(f"### Manual corrections: {md(source_id)}\n")
+        if corrections:
+            out.append(
+                "Repairs of transmission damage, applied to the received text before cleaning "
+                "(↵ is a line break):\n"
+            )
+            out.append(_corrections_html(corrections))
+        else:
+            out.append("None: the cleaned text comes from the received text by the cleaning rules alone.\n")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- intro page
+
+def _profile_docname(jurisdiction: str, year: int) -> str:
+    return f"profiles/{jurisdiction}-{year}"
+
+
+def intro_page(title: str) -> str:
+    """The introduction: scope, how to read the book and the jurisdiction-years covered."""
+    from policylib import catalogue, sources
+
+    local = catalogue.local_entries()
+    standards = catalogue.national_standards()
+    rows = []
+    for entry in local:
+        rules = catalogue.rules(entry.jurisdiction, entry.year)
+        meta = sources.load_meta(rules.source)
+        number = meta.document_number or _not_stated(meta.document_number_note)
+        issued = meta.issued.isoformat() if meta.issued else _not_stated(meta.issued_note)
+        profile = _profile_docname(entry.jurisdiction, entry.year)
+        rows.append([
+            f"{md(entry.name_zh)} ({md(entry.name_en)})",
+            md(LEVEL_GLOSS.get(entry.level, entry.level)),
+            str(entry.year),
+            f"{{ref}}`{role_text(number)} <{source_label(rules.source)}>`",
+            md(issued),
+            f"{{doc}}`Profile <{profile}>`",
+        ])
+    national_rows = []
+    for std in standards:
+        seen = "seen in the reprints" if std.document_seen else "not seen in the reprints (expected number)"
+        national_rows.append([
+            str(std.standard_year),
+            str(std.governs_coverage_year),
+            f"{{ref}}`{role_text(std.document)} <{source_label(std.source)}>`",
+            md(seen),
+        ])
+    years = [s.standard_year for s in standards]
+    span = f"{min(years)}–{max(years)}" if years else "none"
+    out = [
+        HEADER,
+        f"# {md(title)}\n",
+        "This book compares the rules of China's urban and rural resident basic medical insurance "
+        "(城乡居民基本医疗保险, 居民医保) as local notices set them for each year's contribution drive "
+        "(征缴工作): the personal contribution (个人缴费) and the fiscal subsidy (财政补助), who is "
+        "assisted (资助参保) and by how much, the collection window (集中征缴期), when cover starts "
+        "and the waiting periods (待遇享受等待期), and the deadlines the administrations set "
+        "themselves.\n",
+        "## How to read this book\n",
+        "- **Jurisdiction profiles**: one page per jurisdiction and coverage year, with every rule of "
+        "its notice.\n"
+        "- **Comparisons**: the same rules side by side across jurisdiction-years and against the "
+        "national minimum standards.\n"
+        "- **Training**: worked cases for the staff who apply the rules.\n"
+        "- **Reference**: a {doc}`primer <primer>` on how the drive works, the {doc}`methods <methods>`, "
+        "how to {doc}`add a jurisdiction <add-jurisdiction>`, a {doc}`glossary <glossary>`, the "
+        "{doc}`sources <sources>` and the {doc}`downloads <downloads>`.\n",
+        "Every figure is cited: a link takes you to its clause on the {doc}`sources <sources>` page. "
+        "What a notice does not state is shown as *not stated*, with the document it refers to where "
+        "it names one; it is never filled in.\n",
+        "## Jurisdiction-years covered\n",
+        _table(
+            ["Jurisdiction", "Level", "Coverage year", "Source document number", "Date issued", "Profile"],
+            rows,
+        ),
+        f"## National standards {span}\n",
+        "The national minimum standards, one notice a year, are known here from press reprints "
+        "(secondary evidence). The standard for year N governs the contributions collected in the "
+        "autumn of year N for coverage year N+1.\n",
+        _table(["Standard year", "Governs coverage year", "Document", "Document number"], national_rows),
+    ]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- glossary page
+
+GLOSSARY: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Schemes and financing", (
+        ("城乡居民基本医疗保险（居民医保）", "urban and rural resident basic medical insurance"),
+        ("职工基本医疗保险（职工医保）", "employee basic medical insurance"),
+        ("个人缴费", "personal contribution, paid by the insured resident"),
+        ("个人缴费标准", "personal contribution standard: the amount per person per year"),
+        ("财政补助", "fiscal subsidy: the governments' contribution per insured person"),
+        ("人均财政补助标准", "per-capita fiscal subsidy standard"),
+        ("不低于", "at least: a floor, not an exact figure"),
+        ("筹资标准", "financing standard: personal contribution plus fiscal subsidy"),
+        ("大病保险", "critical-illness insurance, funded from the resident insurance pool"),
+        ("医疗救助基金", "medical assistance fund"),
+        ("城乡医疗救助资金", "urban and rural medical assistance funds"),
+        ("政府分担比例", "shares of a cost borne by each level of government"),
+    )),
+    ("Assistance", (
+        ("资助参保", "assisted enrolment: the personal contribution paid in full or in part by public funds"),
+        ("全额资助", "full assistance: the whole personal contribution is paid"),
+        ("定额资助", "fixed-amount assistance"),
+        ("差额资助", "partial assistance: part of the personal contribution is paid"),
+        ("就高不就低", "the highest single help only, no stacking (for people in several groups)"),
+        ("不重复享受", "not received twice"),
+        ("低保", "minimum living allowance (最低生活保障)"),
+        ("特困人员", "persons in extreme poverty (特困供养人员, supported by the state)"),
+    )),
+    ("Enrolment and payment", (
+        ("征缴工作", "contribution drive: the yearly collection of contributions"),
+        ("集中征缴期", "concentrated collection period: the main payment window (also 集中参保期)"),
+        ("零星缴费", "occasional payment outside the collection window"),
+        ("全年动态参保", "year-round enrolment: a group may enrol at any time of the year"),
+        ("动态参保", "rolling enrolment within a set period after an event"),
+        ("参保登记", "enrolment registration"),
+        ("应保尽保", "cover everyone who should be covered"),
+        ("退保", "withdrawal from the insurance (and refund)"),
+        ("待遇享受期", "coverage period (also 待遇保障周期)"),
+        ("待遇享受等待期", "waiting period before benefits start (等待期)"),
+        ("固定待遇等待期", "fixed waiting period"),
+        ("变动待遇等待期", "variable waiting period, longer for each year without cover"),
+        ("中断缴费", "lapse in contributions"),
+    )),
+    ("People and events", (
+        ("新生儿", "newborns"),
+        ("监护人", "guardian"),
+        ("退出现役", "discharge from active military service"),
+        ("刑满释放", "release from prison after serving a sentence"),
+        ("外出务工人员", "migrant workers working outside the county"),
+        ("户籍", "household registration (hukou)"),
+        ("居住证", "residence permit"),
+    )),
+    ("Documents", (
+        ("通知", "notice"),
+        ("实施方案", "implementation plan"),
+        ("印发", "to issue (a document)"),
+        ("文号", "document number, e.g. 医保发〔2020〕24号"),
+        ("序言", "preamble: the text before the first numbered heading"),
+        ("落款", "signature block: issuers and date"),
+        ("附件", "annex"),
+        ("医疗保障局（医保局）", "healthcare security administration"),
+        ("税务局", "tax service"),
+        ("财政厅 / 财政局", "department / bureau of finance"),
+    )),
+)
+
+
+def glossary_page() -> str:
+    """The glossary: the canonical categories of assisted people, then procedural terms."""
+    from policylib import catalogue
+
+    categories = catalogue.categories().categories
+    names = {c.id: c.name_zh for c in categories}
+    rows = [
+        [md(c.name_zh), md(c.gloss), f"`{c.id}`", md(f"{names.get(c.parent, c.parent)}") if c.parent else ""]
+        for c in categories
+    ]
+    out = [
+        HEADER,
+        "# Glossary\n",
+        "Official Chinese terms as the notices write them, with the English gloss used in this book.\n",
+        "## Categories of assisted people\n",
+        "The canonical categories (`rules/categories.yaml`) to which each rule file maps the groups "
+        "its notice names. A category with a parent is a subdivision some jurisdictions make.\n",
+        _table(["Chinese", "English", "Category id", "Subdivision of"], rows),
+    ]
+    for section, terms in GLOSSARY:
+        out.append(f"## {md(section)}\n")
+        out.append(_table(["Chinese", "English"], [[md(zh), md(en)] for zh, en in terms]))
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- downloads
+
+DOWNLOADS_DIR = "downloads"
+TABLE_DESCRIPTIONS = {
+    "financing": "Financing of each jurisdiction-year beside the national minimum",
+    "national_series": "National minimum standards by year",
+    "assisted_matrix": "Assisted and excluded groups by canonical category",
+    "assisted_pivot": "Assistance by category and jurisdiction-year (pivot)",
+    "start_rules": "Start-of-cover rules by circumstance",
+    "coverage_start_series": "Start of cover by payment date",
+    "calendar_events": "Coverage period, payment windows, extensions and milestones",
+    "changes": "Changes between years, national and local",
+    "unstated": "What the notices do not state, and the interpretations",
+}
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_CORE_TIMESTAMPS = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
+
+
+def stable_xlsx(data: bytes) -> bytes:
+    """An XLSX workbook with its timestamps removed, so that equal tables give equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_TIMESTAMPS.sub(b"", content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, content)
+    return out.getvalue()
+
+
+def write_bytes_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` unless the file already holds exactly those bytes; say whether it wrote."""
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+def export_downloads(directory: Path) -> list[Path]:
+    """Every comparison table as CSV and XLSX and the rules as JSON, in ``directory``.
+
+    Files are written only when their bytes change (XLSX timestamps removed); files of tables
+    that no longer exist are deleted. Returns the files, sorted.
+    """
+    from policylib import compare
+
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="policylib-export-"))
+    try:
+        written = compare.export_all(tmp)
+        kept: list[Path] = []
+        for path in written:
+            data = path.read_bytes()
+            if path.suffix == ".xlsx":
+                data = stable_xlsx(data)
+            target = directory / path.name
+            write_bytes_if_changed(target, data)
+            kept.append(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for stale in directory.iterdir():
+        if stale.is_file() and stale not in kept:
+            stale.unlink()
+    return sorted(kept)
+
+
+def downloads_page(files: Sequence[Path]) -> str:
+    """The downloads page: a row per table with its CSV and XLSX, then the rules as JSON."""
+    stems = sorted({p.stem for p in files if p.suffix in (".csv", ".xlsx")}, key=lambda s: (
+        list(TABLE_DESCRIPTIONS).index(s) if s in TABLE_DESCRIPTIONS else len(TABLE_DESCRIPTIONS), s))
+    names = {p.name for p in files}
+    rows = []
+    for stem in stems:
+        links = [
+            f"{{download}}`{ext.upper()} <{DOWNLOADS_DIR}/{stem}.{ext}>`"
+            for ext in ("csv", "xlsx")
+            if f"{stem}.{ext}" in names
+        ]
+        rows.append([md(TABLE_DESCRIPTIONS.get(stem, stem.replace("_", " "))), f"`{stem}`", " · ".join(links)])
+    out = [
+        HEADER,
+        "# Downloads\n",
+        "Every comparison table of the book, as CSV (UTF-8 with byte-order mark, opens in Excel) and "
+        "as XLSX. Each figure row carries its citation: `source`, `clause` and `anchor` (the clause's "
+        "anchor on the {doc}`sources <sources>` page). Values a notice does not state are empty, "
+        "with `not stated` in the status column.\n",
+        _table(["Table", "Name", "Files"], rows),
+    ]
+    for name in sorted(n for n in names if n.endswith(".json")):
+        out.append(
+            f"All rule files and the canonical categories as one JSON document: "
+            f"{{download}}`{name} <{DOWNLOADS_DIR}/{name}>`.\n"
+        )
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- writing
+
+GENERATED_PAGES = ("intro", "sources", "glossary", "downloads")  # the pages write_pages writes
+
+
+def write_pages(book: Path, title: str) -> list[str]:
+    """Write the generated pages and downloads under ``book``; return the files (relative, sorted)."""
+    from policylib.book.pipeline import write_if_changed
+
+    files = export_downloads(book / DOWNLOADS_DIR)
+    pages = {
+        "intro": intro_page(title),
+        "sources": sources_page(),
+        "glossary": glossary_page(),
+        "downloads": downloads_page(files),
+    }
+    for name, text in pages.items():
+        write_if_changed(book / f"{name}.md", text)
+    rel = [f"{name}.md" for name in pages] + [p.relative_to(book).as_posix() for p in files]
+    return sorted(rel)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m policylib.book.pages BOOK_DIR TITLE``: write the pages, print the files as JSON."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2:
+        print("usage: python -m policylib.book.pages BOOK_DIR TITLE", file=sys.stderr)
+        return 2
+    try:
+        written = write_pages(Path(args[0]), args[1])
+    except Exception as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(written, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,796 @@
+"""HTML and text rendering for the book's notebooks: escaped tables with clause links, cards, badges.
+
+Every value taken from a rule file, a source or a comparison table is escaped (``html.escape``) before
+it is put into markup, so a quote containing ``<script>`` is shown as text, never run. Markup built here
+is wrapped in :class:`Html`; any plain ``str`` handed to a helper is escaped. What a notice does not
+state is shown with a "not stated" badge and what the notice refers to, never filled in.
+
+Links to clauses go to the book's sources page (:func:`policylib.compare.clause_link`), one click from
+any figure. Output is deterministic: no ids, no timestamps, rows in the order given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from policylib.compare import CIRCUMSTANCE_GLOSS, NO_RULE, NOT_STATED, clause_link
+
+__all__ = [
+    "Column",
+    "Html",
+    "badge",
+    "card",
+    "clause",
+    "date_text",
+    "details",
+    "esc",
+    "figure",
+    "is_missing",
+    "join",
+    "link",
+    "long_date",
+    "money",
+    "page_style",
+    "status_cell",
+    "table",
+    "text_table",
+]
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+STYLE = """
+.pl-table { border-collapse: collapse; font-size: 0.88em; margin: 0.4em 0 1em 0; }
+.pl-table th, .pl-table td { border: 1px solid #d0d7de; padding: 3px 6px; vertical-align: top; text-align: left; }
+.pl-table th { background: #f6f8fa; }
+.pl-table caption { caption-side: top; text-align: left; }
+.pl-badge { display: inline-block; padding: 0 6px; border-radius: 8px; background: #eeeeee; color: #57606a;
+  border: 1px dashed #8c959f; font-size: 0.85em; white-space: nowrap; }
+.pl-flag { display: inline-block; padding: 0 6px; border-radius: 8px; background: #fff1e5; color: #9a3412;
+  border: 1px solid #fb923c; font-size: 0.85em; white-space: nowrap; }
+.pl-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.6em 1em; margin: 0.5em 0 1em 0;
+  background: #fbfcfd; }
+.pl-card .pl-title { font-weight: 700; margin: 0; }
+.pl-card dl { margin: 0.3em 0 0 0; }
+.pl-card dt { font-weight: 600; margin-top: 0.3em; }
+.pl-card dd { margin-left: 1.5em; }
+"""
+
+
+def page_style() -> Html:
+    """The ``<style>`` block for the classes used here; display it once at the top of a page."""
+    return Html(f"<style>{STYLE}</style>")
+
+
+class Html(str):
+    """Markup that is already safe to insert (built by this module from escaped parts)."""
+
+    __slots__ = ()
+
+
+def is_missing(value: object) -> bool:
+    """Whether a value is absent: None, pandas NA/NaT or a float NaN."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def esc(value: object) -> Html:
+    """A value as escaped text (``Html`` passes through unchanged; missing values become empty)."""
+    if isinstance(value, Html):
+        return value
+    if is_missing(value):
+        return Html("")
+    if isinstance(value, pd.Timestamp):
+        value = value.date()
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    return Html(html.escape(str(value), quote=True))
+
+
+def join(parts: Iterable[object], sep: str = " ") -> Html:
+    """Join escaped parts (``Html`` kept as is) with an escaped separator; empty parts are dropped."""
+    pieces = [esc(p) for p in parts]
+    return Html(html.escape(sep).join(p for p in pieces if p))
+
+
+def link(text: object, href: str, title: str | None = None) -> Html:
+    """An ``<a>`` element; the text and the address are escaped."""
+    attr = f' title="{html.escape(title, quote=True)}"' if title else ""
+    return Html(f'<a href="{html.escape(href, quote=True)}"{attr}>{esc(text)}</a>')
+
+
+def badge(text: str = NOT_STATED, detail: object = None) -> Html:
+    """A grey "not stated" badge, followed by what it refers to when given."""
+    out = f'<span class="pl-badge">{esc(text)}</span>'
+    if not is_missing(detail) and str(detail).strip():
+        out += f" <small>{esc(detail)}</small>"
+    return Html(out)
+
+
+def flag(text: object) -> Html:
+    """An orange flag (e.g. a deadline falling on a rest day)."""
+    return Html(f'<span class="pl-flag">{esc(text)}</span>')
+
+
+def status_cell(status: object) -> Html:
+    """A comparison table's status (``stated``, ``not stated (refers to …)``, ``no rule stated``) as markup."""
+    if is_missing(status):
+        return badge()
+    text = str(status)
+    for word in (NO_RULE, NOT_STATED):
+        if text.startswith(word):
+            rest = text[len(word):].strip()
+            if rest.startswith("(") and rest.endswith(")"):
+                rest = rest[1:-1]
+            return badge(word, rest or None)
+    return esc(text)
+
+
+def clause(source: object, clause_path: object) -> Html:
+    """A link to a clause on the sources page, shown as ``§clause``; a badge when there is no clause."""
+    if is_missing(source) or is_missing(clause_path):
+        return badge("no clause")
+    return link(f"§{clause_path}", clause_link(str(source), str(clause_path)), title=f"{source} {clause_path}")
+
+
+def money(amount: object, *, at_least: bool = False, upper_bound: bool = False) -> str:
+    """A sum in yuan as text: ``280 yuan``, ``at least 550 yuan``, ``at most 160 yuan``."""
+    if is_missing(amount):
+        return NOT_STATED
+    prefix = "at least " if at_least else "at most " if upper_bound else ""
+    return f"{prefix}{int(amount)} yuan"  # type: ignore[call-overload]
+
+
+def figure(amount: object, source: object = None, clause_path: object = None, *, status: object = None,
+           at_least: bool = False, upper_bound: bool = False) -> Html:
+    """An amount with its clause link, or a "not stated" badge (with what the notice refers to)."""
+    if is_missing(amount):
+        if status is not None and not is_missing(status) and str(status) != "stated":
+            return status_cell(status)
+        return badge()
+    text = esc(money(amount, at_least=at_least, upper_bound=upper_bound))
+    if is_missing(clause_path):
+        return text
+    return Html(f"{text} {clause(source, clause_path)}")
+
+
+def _as_date(value: object) -> dt.date | None:
+    if is_missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def date_text(value: object, weekday: bool = False) -> str:
+    """A date as ISO text (``2021-03-31``, with ``(Wed)`` when asked); empty when missing."""
+    day = _as_date(value)
+    if day is None:
+        return ""
+    return f"{day.isoformat()} ({WEEKDAYS[day.weekday()]})" if weekday else day.isoformat()
+
+
+def long_date(value: object) -> str:
+    """A date in words, independent of the locale: ``3 March 2021``."""
+    day = _as_date(value)
+    if day is None:
+        return NOT_STATED
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def circumstance(value: object) -> str:
+    """A circumstance id with its English gloss and Chinese term."""
+    return CIRCUMSTANCE_GLOSS.get(str(value), str(value))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header and how a row (a mapping) becomes a cell."""
+
+    header: str
+    cell: Callable[[Mapping[str, Any]], object]
+
+
+def _rows(data: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if isinstance(data, pd.DataFrame):
+        return [dict(zip(data.columns, values, strict=True)) for values in data.itertuples(index=False, name=None)]
+    return list(data)
+
+
+def _cell(value: object) -> Html:
+    if isinstance(value, Html):
+        return value
+    if is_missing(value):
+        return badge()
+    if isinstance(value, bool):
+        return esc("yes" if value else "no")
+    return esc(value)
+
+
+def table(data: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[Column], *,
+          caption: str | None = None, empty: str = "No rows.") -> Html:
+    """An HTML table; each cell is escaped unless a column returns ``Html``; missing cells get a badge."""
+    rows = _rows(data)
+    if not rows:
+        return Html(f"<p><em>{esc(empty)}</em></p>")
+    head = "".join(f"<th>{esc(c.header)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(c.cell(row))}</td>" for c in columns) + "</tr>\n" for row in rows)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return Html(f'<table class="pl-table">{cap}<thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>')
+
+
+def card(title: object, items: Sequence[tuple[str, object]]) -> Html:
+    """A summary card: a title and label/value pairs (values escaped unless ``Html``)."""
+    rows = "".join(f"<dt>{esc(label)}</dt><dd>{_cell(value)}</dd>" for label, value in items)
+    return Html(f'<div class="pl-card"><p class="pl-title">{esc(title)}</p><dl>{rows}</dl></div>')
+
+
+def bullets(items: Iterable[object]) -> Html:
+    """An unordered list of escaped items (``Html`` items kept)."""
+    lis = "".join(f"<li>{_cell(i)}</li>" for i in items)
+    return Html(f"<ul>{lis}</ul>") if lis else Html("")
+
+
+def paragraph(*parts: object) -> Html:
+    """A paragraph of escaped parts."""
+    return Html(f"<p>{join(parts)}</p>")
+
+
+def details(summary: object, body: Html) -> Html:
+    """A collapsed ``<details>`` block."""
+    return Html(f"<details><summary>{esc(summary)}</summary>{body}</details>")
+
+
+def text_table(data: pd.DataFrame, columns: Sequence[str] | None = None, na: str = NOT_STATED,
+               max_width: int = 48) -> str:
+    """A DataFrame as a plain-text table for printing beside a chart: missing values read ``na``.
+
+    Dates are ISO, booleans ``yes``/``no``, long texts cut to ``max_width`` characters, and the row
+    index dropped, so the text depends only on the data.
+    """
+    df = data if columns is None else data.loc[:, list(columns)]
+    if df.empty:
+        return "(no rows)"
+
+    def show(value: object) -> str:
+        if is_missing(value):
+            return na
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, pd.Timestamp | dt.date):
+            return date_text(value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        text = str(value)
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    shown = pd.DataFrame({str(c): [show(v) for v in df[c].tolist()] for c in df.columns})
+    return shown.to_string(index=False)
+
+
+# --------------------------------------------------------------------------- page sections
+#
+# Each function below renders one section of a profile or chapter page from the comparison tables, so
+# the notebooks only call and display. Functions taking ``jurisdiction``/``year`` filter the tables to
+# that jurisdiction-year.
+
+
+def _only(df: pd.DataFrame, jurisdiction: str | None, year: int | None) -> pd.DataFrame:
+    if jurisdiction is None:
+        return df
+    return df[(df["jurisdiction"] == jurisdiction) & (df["year"] == year)].reset_index(drop=True)
+
+
+def _get(row: Mapping[str, Any], key: str) -> Any:
+    value = row.get(key)
+    return None if is_missing(value) else value
+
+
+def _stated_figure(row: Mapping[str, Any], name: str, at_least: bool = False) -> Html:
+    return figure(row.get(name), row.get("source"), row.get(f"{name}_clause"), status=row.get(f"{name}_status"),
+                  at_least=at_least)
+
+
+def cited(value: Any, default_source: str) -> Html:
+    """Clause links of a rule-file value (all its citations), or a badge when it has none."""
+    cites = getattr(value, "cite", None) or []
+    if not cites:
+        return badge("no clause")
+    return join((clause(c.source or default_source, c.clause) for c in dict.fromkeys(cites)), " ")
+
+
+def _cited_status(value: Any) -> Html:
+    if getattr(value, "stated", True):
+        return Html("")
+    refers = getattr(value, "refers_to", None)
+    return badge(NOT_STATED, f"refers to {refers}" if refers else None)
+
+
+def compliance_words(row: Mapping[str, Any]) -> str:
+    """Whether a local fiscal subsidy meets the national minimum that governs its coverage year, in words."""
+    meets = _get(row, "subsidy_meets_national")
+    sub, minimum = _get(row, "fiscal_subsidy"), _get(row, "national_subsidy_min")
+    if _get(row, "national_standard_year") is None:
+        return f"{NOT_STATED}: the project has no national standard governing {row.get('year')}"
+    if meets is None:
+        return f"cannot be checked: the {'local subsidy' if sub is None else 'national minimum'} is {NOT_STATED}"
+    floor = "at least " if _get(row, "fiscal_subsidy_at_least") else ""
+    diff = int(sub) - int(minimum)
+    if meets:
+        return (f"meets the national minimum: {floor}{int(sub)} yuan against {int(minimum)} yuan"
+                + (f" (+{diff} yuan)" if diff else ""))
+    return f"below the national minimum: {floor}{int(sub)} yuan against {int(minimum)} yuan ({diff} yuan)"
+
+
+def personal_words(row: Mapping[str, Any]) -> str:
+    """The local personal contribution against the national personal standard, in words."""
+    pers, standard = _get(row, "personal_contribution"), _get(row, "national_personal_standard")
+    if pers is None or standard is None:
+        return f"cannot be compared: {'the local contribution' if pers is None else 'the national standard'} is " \
+               f"{NOT_STATED}"
+    diff = int(pers) - int(standard)
+    if diff == 0:
+        return f"equal to the national standard ({int(standard)} yuan)"
+    return f"{abs(diff)} yuan {'above' if diff > 0 else 'below'} the national standard ({int(standard)} yuan)"
+
+
+def _national_cell(row: Mapping[str, Any], amount: str, clause_col: str) -> Html:
+    if _get(row, "national_standard_year") is None:
+        return badge(NOT_STATED, "no national standard in the project for this year")
+    return figure(row.get(amount), row.get("national_source"), row.get(clause_col),
+                  at_least=amount == "national_subsidy_min")
+
+
+def _national_document(row: Mapping[str, Any]) -> Html:
+    if _get(row, "national_standard_year") is None:
+        return badge()
+    seen = _get(row, "national_document_seen")
+    text = f"{row.get('national_document')} (standard year {int(row['national_standard_year'])})"
+    return join([text, None if seen else "known from secondary reprints only"], "; ")
+
+
+def summary_card(rules: Any) -> Html:
+    """The profile's summary card: level, source document, key figures, window and coverage period."""
+    from policylib.sources import SourceError, load_meta
+
+    try:
+        meta = load_meta(rules.source)
+    except SourceError:
+        meta = None
+    fin = rules.financing
+    if meta is None:
+        document: object = badge(NOT_STATED, f"source {rules.source} has no metadata")
+        issued: object = badge()
+    else:
+        number = meta.document_number or badge(NOT_STATED, meta.document_number_note)
+        document = join([number, meta.title, f"({meta.title_en.strip()})"], " ")
+        issued = meta.issued.isoformat() if meta.issued else badge(NOT_STATED, meta.issued_note)
+    level = f"{rules.level}" + (f", in {rules.parent_zh}" if rules.parent_zh else "")
+    windows = join([
+        join([f"{w.name_zh}: {date_text(w.start) or '…'} to {date_text(w.end)}", cited(w, rules.source)], " ")
+        if w.stated else join([f"{w.name_zh}:", _cited_status(w), w.note], " ")
+        for w in rules.enrolment.windows
+    ], "; ")
+    period = rules.coverage.period
+    if period.stated:
+        coverage = join([f"{date_text(period.start)} to {date_text(period.end)}", cited(period, rules.source)], " ")
+    else:
+        coverage = join([_cited_status(period), period.note,
+                         f"Recorded as an assumption: {date_text(period.start)} to {date_text(period.end)}.",
+                         cited(period, rules.source) if period.cite else None], " ")
+    return card(f"{rules.name_en} ({rules.name_zh}), coverage year {rules.coverage_year}", [
+        ("Level", level),
+        ("Source document", document),
+        ("Date issued", issued),
+        ("Personal contribution (个人缴费)", _amount_cell(fin.personal_contribution, rules.source)),
+        ("Fiscal subsidy (财政补助)", _amount_cell(fin.fiscal_subsidy, rules.source)),
+        ("Collection window (征缴期)", windows),
+        ("Coverage period (待遇享受期)", coverage),
+    ])
+
+
+def _amount_cell(value: Any, source: str, with_note: bool = True) -> Html:
+    if not value.stated:
+        refers = f"refers to {value.refers_to}" if value.refers_to else None
+        return join([badge(NOT_STATED, refers), value.note if with_note else None], " ")
+    return join([money(value.amount, at_least=value.at_least), cited(value, source)], " ")
+
+
+FINANCING_LABELS = {
+    "personal_contribution": "Personal contribution (个人缴费)",
+    "fiscal_subsidy": "Fiscal subsidy (财政补助)",
+    "late_payer_total": "Late payer total (个人缴费和政府补助之和)",
+    "critical_illness_funding": "Critical-illness insurance funding (大病保险)",
+}
+
+
+def financing_section(rules: Any, financing: pd.DataFrame) -> Html:
+    """Financing figures of one jurisdiction-year with clause links, the governing national minimum and the
+    compliance check (``financing`` is :func:`policylib.compare.financing_table`)."""
+    rows = _rows(_only(financing, rules.jurisdiction, rules.coverage_year))
+    if not rows:
+        return paragraph(f"No financing row for {rules.name_en} {rules.coverage_year}.")
+    row = rows[0]
+    fin = rules.financing
+    items = [
+        {"figure": label, "value": _amount_cell(getattr(fin, name), rules.source, with_note=False),
+         "note": getattr(fin, name).note}
+        for name, label in FINANCING_LABELS.items()
+    ]
+    split = fin.subsidy_split
+    items.insert(2, {"figure": "Split of the subsidy between levels (分担)",
+                     "value": join([row.get("subsidy_split"), cited(split, rules.source)], " ") if split.stated
+                     else join([_cited_status(split) or badge()], " "), "note": split.note})
+    local = table(items, [Column("Figure", lambda r: r["figure"]), Column("Amount and clause", lambda r: r["value"]),
+                          Column("Note", lambda r: _get(r, "note") or "")])
+    national = table([row], [
+        Column("Governing national document", _national_document),
+        Column("National subsidy minimum", lambda r: _national_cell(r, "national_subsidy_min", "national_clause")),
+        Column("National personal standard",
+               lambda r: _national_cell(r, "national_personal_standard", "national_clause")),
+        Column("Subsidy check", lambda r: compliance_words(r)),
+        Column("Personal contribution", lambda r: personal_words(r)),
+    ])
+    return Html(local + "\n<p><strong>Against the national minimum (国家最低标准)</strong></p>\n" + national)
+
+
+def compliance_table(financing: pd.DataFrame) -> Html:
+    """Every local jurisdiction-year's subsidy and contribution beside the governing national minimum."""
+    return table(financing, [
+        Column("Jurisdiction-year", lambda r: r["label"]),
+        Column("Personal contribution", lambda r: _stated_figure(r, "personal_contribution")),
+        Column("National personal standard",
+               lambda r: _national_cell(r, "national_personal_standard", "national_clause")),
+        Column("Fiscal subsidy",
+               lambda r: _stated_figure(r, "fiscal_subsidy", bool(_get(r, "fiscal_subsidy_at_least")))),
+        Column("National subsidy minimum", lambda r: _national_cell(r, "national_subsidy_min", "national_clause")),
+        Column("Governing national document", _national_document),
+        Column("Subsidy check", lambda r: compliance_words(r)),
+        Column("Personal contribution check", lambda r: personal_words(r)),
+    ])
+
+
+def national_table(national: pd.DataFrame) -> Html:
+    """The national minimum series (:func:`policylib.compare.national_series`) with clause links."""
+    return table(national, [
+        Column("Standard year", lambda r: r["standard_year"]),
+        Column("Governs coverage year", lambda r: r["governs_coverage_year"]),
+        Column("Fiscal subsidy minimum", lambda r: figure(r["subsidy_min"], r["source"], r["clause"],
+                                                         at_least=bool(r["subsidy_at_least"]))),
+        Column("Personal standard", lambda r: figure(r["personal_standard"], r["source"], r["personal_clause"],
+                                                     at_least=bool(r["personal_at_least"]))),
+        Column("Document", lambda r: join([r["document"], None if r["document_seen"] else
+                                           "(known from secondary reprints only)"], " ")),
+        Column("Note", lambda r: r["personal_note"] or ""),
+    ])
+
+
+def _note_cell(r: Mapping[str, Any]) -> Html:
+    reading = _get(r, "reading")
+    return join([f"Reading: {reading}" if reading else None, _get(r, "note")], " ")
+
+
+def _help_cell(r: Mapping[str, Any]) -> Html:
+    if r["excluded"]:
+        return esc(r["help_gloss"])
+    if str(r["status"]) != "stated":
+        return status_cell(r["status"])
+    amount = _get(r, "assistance")
+    if r["help"] == "at_least" and amount is not None:
+        return esc(f"at least {int(amount)} yuan (不低于)")
+    words = str(r["help_gloss"])
+    return esc(f"{words}: {money(amount)}" if amount is not None else words)
+
+
+def _pays_cell(r: Mapping[str, Any]) -> Html:
+    pays = _get(r, "personal_pays")
+    if pays is None:
+        return status_cell(r["status"]) if str(r["status"]) != "stated" else badge()
+    return esc(money(pays, upper_bound=bool(r["personal_pays_upper_bound"])))
+
+
+def _payer_cell(r: Mapping[str, Any]) -> Html:
+    if r["excluded"]:
+        return esc("—")
+    status = r.get("payer_status")
+    if not is_missing(status) and str(status) != "stated":
+        return status_cell(status)
+    gloss, name = _get(r, "payer_gloss") or "", _get(r, "payer_name_zh")
+    return join([gloss, f"({name})" if name and str(name) not in gloss else None], " ")
+
+
+def _category_cell(r: Mapping[str, Any]) -> Html:
+    return join([f"{r['category']} {r['category_zh'] or ''}".strip(),
+                 Html(f"<br><small>{esc(r['category_gloss'])}</small>") if _get(r, "category_gloss") else None], "")
+
+
+def assisted_table(matrix: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
+    """Assisted and excluded groups (:func:`policylib.compare.assisted_matrix`): as named, canonical category,
+    help, what the person pays, who pays and the clause; all jurisdiction-years unless one is given."""
+    rows = _only(matrix, jurisdiction, year)
+    columns = [Column("Canonical category", _category_cell)] if jurisdiction is None else []
+    if jurisdiction is None:
+        columns.append(Column("Jurisdiction-year", lambda r: r["label"]))
+    columns += [Column("As named (原文)", lambda r: r["name_zh"])]
+    if jurisdiction is not None:
+        columns.append(Column("Canonical category", _category_cell))
+    columns += [
+        Column("Help (资助)", _help_cell),
+        Column("Person pays", _pays_cell),
+        Column("Payer", _payer_cell),
+    ]
+    if jurisdiction is None:
+        columns.append(Column("Several groups", lambda r: r["multiple_groups_gloss"]))
+    columns += [
+        Column("Note", _note_cell),
+        Column("Clause", lambda r: clause(r["source"], r["clause"])),
+    ]
+    return table(rows, columns, empty="No assisted groups are named.")
+
+
+def several_groups(rules: Any) -> Html:
+    """The several-groups rule (就高不就低 or not stated) and the excluded groups, with clause links."""
+    multi = rules.multiple_groups
+    if multi.stated:
+        words = "highest single help only, no stacking (就高不就低)"
+        cap = {True: "help capped at the personal contribution", False: "no cap at the personal contribution",
+               None: "whether the help is capped at the personal contribution is not stated"}
+        rule = join([f"{words}; {cap[multi.cap_at_personal_contribution]}.", cited(multi, rules.source),
+                     multi.note], " ")
+    else:
+        rule = join([badge(NOT_STATED, multi.refers_to), multi.note], " ")
+    from policylib import catalogue
+
+    glosses = {c.id: c.gloss for c in catalogue.categories().categories}
+    excluded = [join([f"{g.name_zh} ({glosses.get(g.category, g.category)})", cited(g, rules.source),
+                      _cited_status(g)], " ") for g in rules.excluded_groups]
+    out = f"<p><strong>A person in several groups (多重身份):</strong> {rule}</p>"
+    if excluded:
+        out += f"<p><strong>Excluded from assistance (不再享受资助):</strong></p>{bullets(excluded)}"
+    else:
+        out += "<p><strong>Excluded from assistance (不再享受资助):</strong> none named in this notice.</p>"
+    other = rules.other_groups
+    other_words = (join([badge(NOT_STATED, f"refers to {other.refers_to}" if other.refers_to else None),
+                         other.note, cited(other, rules.source) if other.cite else None], " ")
+                   if not other.stated else join([other.note, cited(other, rules.source)], " "))
+    out += f"<p><strong>Other groups in difficulty (其他困难群体):</strong> {other_words}</p>"
+    return Html(out)
+
+
+def _rest_day_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "end") is None:
+        return Html("")
+    holiday = _get(r, "end_is_holiday")
+    rest = r.get("end_is_rest_day")
+    weekend = r.get("end_is_weekend")
+    if holiday:
+        return flag(f"statutory holiday: {holiday}")
+    if rest is True:
+        return flag("weekend (rest day)")
+    if rest is None:
+        return join([flag("weekend") if weekend else "working day", "(no holiday data for this year)"], " ")
+    if weekend:
+        return esc("weekend, but an adjusted working day (调休上班)")
+    return esc("working day")
+
+
+def _end_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "end") is None:
+        status = r.get("status")
+        return status_cell(status) if not is_missing(status) and str(status) != "stated" else badge()
+    return esc(date_text(r["end"], weekday=True))
+
+
+def _offset_cell(r: Mapping[str, Any]) -> str:
+    if _get(r, "end_offset") is None:
+        return ""
+    start = _get(r, "start_offset")
+    return (f"{int(start)} to " if start is not None else "") + f"{int(r['end_offset'])}"
+
+
+def calendar_table(events: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
+    """Windows, extensions and milestones (:func:`policylib.compare.calendar_events`) with rest-day flags."""
+    rows = _only(events, jurisdiction, year)
+    columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
+    columns += [
+        Column("Event", lambda r: join([r["name_zh"], Html(f"<br><small>{esc(r['gloss'])}</small>")], "")),
+        Column("Kind", lambda r: r["kind"]),
+        Column("From", lambda r: date_text(r["start"], weekday=True)),
+        Column("To", _end_cell),
+        Column("Days from 1 Jan of the coverage year", _offset_cell),
+        Column("Last day falls on", _rest_day_cell),
+        Column("Note", lambda r: _get(r, "note") or ""),
+        Column("Clause", lambda r: clause(r["source"], r["clause"])),
+    ]
+    return table(rows, columns, empty="No dates are stated.")
+
+
+def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
+    """Start-of-cover rules per circumstance (:func:`policylib.compare.start_rules_table`), with worked
+    dates and "no rule stated" rows for circumstances the notice does not address."""
+    rows = _only(rules_table, jurisdiction, year)
+
+    def worked(r: Mapping[str, Any]) -> Html:
+        if not r["rule_stated"]:
+            return Html("")
+        if _get(r, "worked_payment") is None:
+            return badge("no example found")
+        parts = []
+        if _get(r, "worked_event_date") is not None:
+            parts.append(f"event {date_text(r['worked_event_date'])},")
+        parts.append(f"paid {date_text(r['worked_payment'])} →")
+        start = _get(r, "worked_cover_start")
+        parts.append(f"covered from {date_text(start)}" if start is not None else badge())
+        return join(parts, " ")
+
+    columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
+    columns += [
+        Column("Circumstance", lambda r: circumstance(r["circumstance"])),
+        Column("Rule", lambda r: r["rule_id"] if r["rule_stated"] else badge(NO_RULE)),
+        Column("When", lambda r: r["condition"] if r["rule_stated"] else ""),
+        Column("Pays", lambda r: r["due_words"] if r["due"] != "not_stated" else badge()),
+        Column("Cover starts", lambda r: status_cell(r["starts_words"]) if r["starts"] == "not_stated"
+               else r["starts_words"]),
+        Column("Waiting days", lambda r: ("" if not r["rule_stated"] else badge())
+               if _get(r, "waiting_days") is None else int(r["waiting_days"])),
+        Column("Worked example", worked),
+        Column("Note", _note_cell),
+        Column("Clause", lambda r: clause(r["source"], r["clause"]) if r["rule_stated"] else ""),
+    ]
+    return table(rows, columns)
+
+
+def _reading_cell(r: Mapping[str, Any]) -> Html:
+    if not r["interpreted"]:
+        return Html("")
+    parts: list[object] = [_get(r, "reading")]
+    if _get(r, "alternatives"):
+        parts.append(Html(f"<br><small>other readings: {esc(r['alternatives'])}</small>"))
+    if _get(r, "why"):
+        parts.append(Html(f"<br><small>why: {esc(r['why'])}</small>"))
+    return join(parts, "")
+
+
+def unstated_table(unstated: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
+    """What the notices leave unstated or ambiguous (:func:`policylib.compare.unstated`)."""
+    rows = _only(unstated, jurisdiction, year)
+    columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
+    columns += [
+        Column("Field", lambda r: Html(f"<code>{esc(r['field'])}</code>")),
+        Column("Open point", lambda r: status_cell(r["status"]) if r["not_stated"] else esc("ambiguous (解读)")),
+        Column("What the notice leaves open", lambda r: _get(r, "note") or ""),
+        Column("Reading encoded", _reading_cell),
+        Column("Clause", lambda r: clause(r["source"], r["clause"]) if _get(r, "clause") else badge("no clause")),
+    ]
+    return table(rows, columns, empty="Nothing is left unstated or read as ambiguous.")
+
+
+def local_changes_html(local: pd.DataFrame, entries: Iterable[Any]) -> Html:
+    """Local changes between consecutive years, after saying which jurisdictions have a single year."""
+    notes = single_year_notes(entries)
+    if local.empty:
+        return Html(notes + "<p>No jurisdiction has two years yet, so no local rule can have moved.</p>")
+    return Html(notes + changes_table(local))
+
+
+def changes_table(changes: pd.DataFrame) -> Html:
+    """Field changes between years (:func:`policylib.compare.changes` or one of its parts)."""
+    return table(changes, [
+        Column("Scope", lambda r: r["scope"]),
+        Column("Jurisdiction", lambda r: r["name_en"]),
+        Column("From → to", lambda r: f"{int(r['from_year'])} → {int(r['to_year'])}"),
+        Column("Field", lambda r: Html(f"<code>{esc(r['field'])}</code>")),
+        Column("Before", lambda r: r["before"]),
+        Column("After", lambda r: r["after"]),
+        Column("Change", lambda r: "" if _get(r, "delta") is None else f"{int(r['delta']):+d}"),
+        Column("Clause", lambda r: clause(r["source"], r["clause"])),
+    ], empty="No changes.")
+
+
+def years_by_jurisdiction(entries: Iterable[Any]) -> dict[str, tuple[str, list[int]]]:
+    """Local catalogue entries grouped: jurisdiction -> (English name, sorted years)."""
+    out: dict[str, tuple[str, list[int]]] = {}
+    for e in entries:
+        out.setdefault(e.jurisdiction, (e.name_en, []))[1].append(int(e.year))
+    return {j: (name, sorted(years)) for j, (name, years) in out.items()}
+
+
+def single_year_notes(entries: Iterable[Any]) -> Html:
+    """A plain statement of which jurisdictions have a single year, so nothing can have moved yet."""
+    grouped = years_by_jurisdiction(entries)
+    single = [f"{name} has a single year ({years[0]}): nothing can move yet."
+              for name, years in grouped.values() if len(years) == 1]
+    several = [f"{name}: {', '.join(str(y) for y in years)}." for name, years in grouped.values() if len(years) > 1]
+    out = ""
+    if several:
+        out += f"<p>Jurisdictions with several years:</p>{bullets(several)}"
+    if single:
+        out += f"<p>Jurisdictions with a single year:</p>{bullets(single)}"
+    return Html(out or "<p>No local rule files.</p>")
+
+
+# --------------------------------------------------------------------------- worked cases
+
+
+def _citation_items(citations: Iterable[Mapping[str, str]]) -> list[Html]:
+    return [join([clause(c["source"], c["clause"]), c.get("document"), Html(f"“{esc(c['excerpt'])}”")],
+                 " ") for c in citations]
+
+
+def case_question(case: Any, number: str) -> Html:
+    """A worked case's question, numbered."""
+    return Html(f"<p><strong>{esc(number)}</strong> {esc(case.question)}</p>")
+
+
+def case_answer(answer: Any, number: str) -> Html:
+    """The engine's answer to a worked case: amounts, cover, the rule applied, explanation and citations."""
+    rule = (join([Html(f"<code>{esc(answer.rule)}</code>"), answer.rule_words and f"— {answer.rule_words}"], " ")
+            if answer.rule else badge(NO_RULE))
+    items: list[tuple[str, object]] = [
+        ("The person pays", answer.pays),
+        ("The rest", answer.rest),
+        ("Cover", answer.cover),
+        ("Waiting period", answer.waiting),
+        ("Rule applied", rule),
+        ("Explanation", bullets(answer.explanation)),
+        ("Citations", bullets(_citation_items(answer.citations)) or badge("no clause")),
+    ]
+    return card(f"{number} {answer.case.label}", items)
+
+
+def case_numbers(cases: Sequence[Any], prefix: str = "") -> list[str]:
+    """Case numbers ``{prefix}1``, ``{prefix}2``, … in the order given."""
+    return [f"{prefix}{i}" for i in range(1, len(cases) + 1)]
+
+
+def questions_html(cases: Sequence[Any], prefix: str = "") -> Html:
+    """The questions of a list of worked cases."""
+    if not cases:
+        return Html("<p><em>No rule file has a rule for this case yet.</em></p>")
+    return Html("\n".join(case_question(c, n) for c, n in zip(cases, case_numbers(cases, prefix), strict=True)))
+
+
+def answers_html(answers: Sequence[Any], prefix: str = "") -> Html:
+    """The answers of a list of worked cases, numbered as :func:`questions_html` numbers the questions."""
+    if not answers:
+        return Html("<p><em>No answers.</em></p>")
+    numbers = case_numbers([a.case for a in answers], prefix)
+    return Html("\n".join(case_answer(a, n) for a, n in zip(answers, numbers, strict=True)))
+
+
+def cases_table(answers: Sequence[Any]) -> Html:
+    """Worked cases as one table (for a profile): question, what is paid, cover, waiting days, rule, clauses."""
+    from policylib.training import KIND_TITLES
+
+    rows = [{"a": a} for a in answers]
+    return table(rows, [
+        Column("Case", lambda r: KIND_TITLES.get(r["a"].case.kind, r["a"].case.kind)),
+        Column("Question", lambda r: r["a"].case.question),
+        Column("Pays", lambda r: r["a"].pays),
+        Column("Cover", lambda r: r["a"].cover),
+        Column("Waiting", lambda r: r["a"].waiting),
+        Column("Rule", lambda r: Html(f"<code>{esc(r['a'].rule)}</code>") if r["a"].rule else badge(NO_RULE)),
+        Column("Clauses", lambda r: join(dict.fromkeys(clause(c["source"], c["clause"]) for c in r["a"].citations),
+                                         " ")),
+    ], empty="The rule file has no rule for these cases.")

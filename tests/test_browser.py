@@ -1,0 +1,447 @@
+"""The built book in a real browser: headless Chromium (Debian's package) driven by Playwright.
+
+The HTML is built once (``book/_build/html`` is reused when it is up to date; notebooks are not
+re-executed) and served from a local ``http.server`` thread on 127.0.0.1. Requests to any other
+host are refused and count as failures: the book must work offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+CJK_FONT = re.compile(r"CJK|WenQuanYi|WQY|Droid Sans Fallback|AR PL|Source Han|Sarasa", re.IGNORECASE)
+CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+PAYLOAD = "<script>window.__pwned=1</script>"
+ATTRIBUTE_PAYLOAD = '"><img src=x onerror="window.__pwned=2">'
+XSS_RULE = "rules/guizhou-2021.yaml"
+XSS_PROFILE = "profiles/guizhou-2021"
+CITATION = "sources.html#"
+DOWNLOAD_TYPES = (".csv", ".xlsx", ".json")
+SAMPLE_CITATIONS = 20
+TIMEOUT_MS = 30_000
+
+
+def _has_cjk_font() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
+        return bool(out.strip())
+    fonts = Path("/usr/share/fonts")
+    return fonts.is_dir() and (any(fonts.rglob("NotoSansCJK*")) or any(fonts.rglob("wqy*")))
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"needs {CHROMIUM} (Debian package chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "needs the playwright Python package (pip install -e '.[test]')"
+    if not _has_cjk_font():
+        return "needs a Chinese font (Debian package fonts-noto-cjk or fonts-wqy-microhei)"
+    return None
+
+
+MISSING = _missing()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+
+def _toc_pages() -> list[str]:
+    """Every page of the table of contents, root first (docnames such as ``profiles/guizhou-2021``)."""
+    toc = yaml.safe_load((REPO / "book" / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+    return pages
+
+
+PAGES = _toc_pages()
+PROFILES = [p for p in PAGES if p.startswith("profiles/")]
+
+
+# ---------------------------------------------------------------------------- serving and crawling
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 (a free port) from a thread; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@dataclass
+class Site:
+    """A built book served over HTTP."""
+
+    root: Path
+    url: str
+
+    def page(self, docname: str) -> str:
+        return f"{self.url}/{urllib.parse.quote(docname)}.html"
+
+
+class _Links(HTMLParser):
+    """Ids (anchors) and referenced URLs of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str]] = []  # (tag, url)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for name in ("id", "name") if tag == "a" else ("id",):
+            if a.get(name):
+                self.ids.add(a[name] or "")
+        attr = {"a": "href", "link": "href", "img": "src", "script": "src", "iframe": "src"}.get(tag)
+        if attr and a.get(attr):
+            self.links.append((tag, a[attr] or ""))
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    """GET a URL on the local server: (status, content type, body)."""
+    parts = urllib.parse.urlsplit(url)
+    safe = urllib.parse.urlunsplit(
+        (parts.scheme, parts.netloc, urllib.parse.quote(urllib.parse.unquote(parts.path)), parts.query, "")
+    )
+    try:
+        with urllib.request.urlopen(safe, timeout=30) as response:
+            return response.status, response.headers.get_content_type(), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, "", b""
+
+
+@dataclass
+class Crawl:
+    """Every page and file reachable from the table of contents by internal links."""
+
+    status: dict[str, int] = field(default_factory=dict)  # URL without fragment -> HTTP status
+    ids: dict[str, set[str]] = field(default_factory=dict)  # HTML page -> ids on it
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # (page, href as written, absolute URL)
+
+    def problems(self) -> list[str]:
+        found = []
+        for page, href, url in self.links:
+            target, _, fragment = url.partition("#")
+            if self.status.get(target) != 200:
+                found.append(f"{page}: {href} -> HTTP {self.status.get(target)}")
+            elif fragment and target in self.ids and urllib.parse.unquote(fragment) not in self.ids[target]:
+                found.append(f"{page}: {href} -> no element with id {urllib.parse.unquote(fragment)!r}")
+        return sorted(set(found))
+
+
+def crawl(site: Site, start: list[str]) -> Crawl:
+    result = Crawl()
+    queue = list(dict.fromkeys(start))
+    while queue:
+        url = queue.pop(0)
+        if url in result.status:
+            continue
+        status, kind, body = fetch(url)
+        result.status[url] = status
+        if status != 200 or kind != "text/html":
+            continue
+        parser = _Links()
+        parser.feed(body.decode("utf-8", errors="replace"))
+        result.ids[url] = parser.ids
+        for _, href in parser.links:
+            absolute = urllib.parse.urljoin(url, href)
+            if not absolute.startswith(site.url + "/"):
+                continue  # outside links are not followed
+            if href.startswith("#") and len(href) == 1:
+                continue  # the theme's "#" buttons
+            result.links.append((url.removeprefix(site.url + "/"), href, absolute))
+            target = absolute.partition("#")[0]
+            if target not in result.status:
+                queue.append(target)
+    return result
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    """The book's HTML (built by the pipeline if not up to date), served locally."""
+    from policylib.book import pipeline
+
+    paths = pipeline.Paths(REPO)
+    try:
+        pipeline.build_html(paths, echo=lambda _: None)
+    except pipeline.BookBuildError as exc:
+        pytest.fail(f"the book's HTML does not build: {exc}", pytrace=False)
+    with serve(paths.html) as url:
+        yield Site(paths.html, url)
+
+
+@pytest.fixture(scope="module")
+def links(site: Site) -> Crawl:
+    return crawl(site, [site.page(p) for p in PAGES] + [f"{site.url}/index.html"])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Tab:
+    """A browser page and what went wrong while it was used."""
+
+    page: Any
+    errors: list[str]
+
+    def goto(self, url: str) -> None:
+        response = self.page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+        if response is not None and response.status >= 400:
+            self.errors.append(f"HTTP {response.status}: {url}")
+
+
+def _open_tab(browser: Any, local: str) -> tuple[Any, Tab]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = Tab(context.new_page(), [])
+
+    def refuse(route: Any) -> None:
+        tab.errors.append(f"request to another host: {route.request.url}")
+        route.abort()
+
+    context.route(lambda url: not url.startswith(local), refuse)
+    tab.page.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    tab.page.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
+    tab.page.on("requestfailed", lambda r: tab.errors.append(f"request failed: {r.url} ({r.failure})"))
+    tab.page.on("response", lambda r: tab.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    return context, tab
+
+
+@pytest.fixture
+def tab(browser: Any, site: Site) -> Iterator[Tab]:
+    context, opened = _open_tab(browser, site.url)
+    yield opened
+    context.close()
+
+
+def _wait_for_images(tab: Tab) -> list[str]:
+    """Wait until every image finished loading; return those without a natural size."""
+    tab.page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=TIMEOUT_MS)
+    return tab.page.evaluate(
+        "Array.from(document.images).filter(i => !(i.naturalWidth > 0 && i.naturalHeight > 0)).map(i => i.src)"
+    )
+
+
+# ---------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("docname", [*PAGES, "genindex", "search"])
+def test_page_loads_cleanly(docname: str, site: Site, tab: Tab) -> None:
+    """No console error, failed request or outside request; every image has a size; no script injected."""
+    tab.goto(site.page(docname) + ("?q=" + urllib.parse.quote("低保") if docname == "search" else ""))
+    broken_images = _wait_for_images(tab)
+    assert not broken_images, f"{docname}: images without a natural size: {broken_images}"
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.page.locator("h1").count() >= 1, f"{docname}: no title"
+    assert not tab.errors, f"{docname}:\n" + "\n".join(tab.errors)
+
+
+def test_chinese_text_is_drawn_with_a_chinese_font(site: Site, tab: Tab) -> None:
+    """The glyphs of Chinese text are real (a full-width advance from a CJK font), not missing-glyph boxes."""
+    tab.goto(site.page(PROFILES[0] if PROFILES else PAGES[0]))
+    heading = tab.page.locator("h1:visible, h2:visible").filter(has_text=CJK_CHAR).first
+    assert heading.count() == 1, "no heading with Chinese text"
+    widths = heading.evaluate(
+        """(el) => {
+            el.setAttribute('data-cjk-probe', '');
+            const style = getComputedStyle(el);
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = `${style.fontWeight} 40px ${style.fontFamily}`;
+            return {cjk: ctx.measureText('低保').width, tofu: ctx.measureText('\\u{10FFFD}\\u{10FFFD}').width};
+        }"""
+    )
+    assert 72 <= widths["cjk"] <= 88, f"two Chinese characters at 40px measure {widths['cjk']:.1f}px, not 2em"
+    assert abs(widths["cjk"] - widths["tofu"]) > 4, "Chinese characters measure like missing-glyph boxes"
+
+    cdp = tab.page.context.new_cdp_session(tab.page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-cjk-probe]"})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cjk = [f for f in fonts if CJK_FONT.search(f["familyName"]) and f["glyphCount"] > 0]
+    assert cjk, f"the heading's Chinese text is drawn with {[f['familyName'] for f in fonts]}, no Chinese font"
+
+
+# ---------------------------------------------------------------------------- links
+
+
+def test_no_broken_internal_links(links: Crawl) -> None:
+    """Every internal link of every page answers 200, and every anchor it points to exists."""
+    assert len(links.ids) >= len(PAGES)
+    problems = links.problems()
+    assert not problems, f"{len(problems)} broken links:\n" + "\n".join(problems[:50])
+
+
+def _citations(links: Crawl) -> list[tuple[str, str]]:
+    """(page, absolute URL) of every citation link, once per page and target."""
+    return sorted({(page, url) for page, href, url in links.links if CITATION in href})
+
+
+def test_citation_links_land_on_their_clause(site: Site, links: Crawl, tab: Tab) -> None:
+    """Every citation on one profile, and a sample of the others, scrolls to an element with that id."""
+    citations = _citations(links)
+    assert citations, "no citation links (href containing sources.html#) in the book"
+    profile = f"{XSS_PROFILE}.html" if f"{XSS_PROFILE}.html" in {p for p, _ in citations} else citations[0][0]
+    chosen = sorted({url for page, url in citations if page == profile})
+    others = sorted({url for page, url in citations if page != profile} - set(chosen))
+    step = max(1, len(others) // SAMPLE_CITATIONS)
+    chosen += others[::step][:SAMPLE_CITATIONS]
+    assert len(chosen) >= min(SAMPLE_CITATIONS, len(citations))
+    missed = []
+    for url in chosen:
+        tab.goto(url)
+        landed = tab.page.evaluate(
+            """() => {
+                const id = decodeURIComponent(location.hash.slice(1));
+                const el = document.getElementById(id);
+                if (!el) return 'no element with id ' + id;
+                const top = el.getBoundingClientRect().top;
+                return top > -5 && top < window.innerHeight ? '' : 'element not scrolled into view (top ' + top + ')';
+            }"""
+        )
+        if landed:
+            missed.append(f"{url.removeprefix(site.url + '/')}: {landed}")
+    assert not missed, "\n".join(missed)
+
+
+# ---------------------------------------------------------------------------- search and downloads
+
+
+def test_search_finds_dibao(site: Site, tab: Tab) -> None:
+    tab.goto(f"{site.url}/search.html?q={urllib.parse.quote('低保')}")
+    summary = tab.page.locator("#search-results .search-summary")
+    tab.page.wait_for_function(
+        "() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s && s.innerText.trim().length > 0; }",
+        timeout=TIMEOUT_MS,
+    )
+    results = tab.page.locator("#search-results ul.search li")
+    assert results.count() > 0, f"search for 低保 found nothing: {summary.inner_text()}"
+
+
+def _downloads(site: Site, links: Crawl) -> list[str]:
+    page = "downloads.html"
+    return sorted({url for source, _, url in links.links if source == page and url.endswith(DOWNLOAD_TYPES)})
+
+
+def test_downloads_exist_and_open(site: Site, links: Crawl) -> None:
+    files = _downloads(site, links)
+    kinds = {Path(urllib.parse.urlsplit(u).path).suffix for u in files}
+    assert kinds == set(DOWNLOAD_TYPES), f"the downloads page should offer {DOWNLOAD_TYPES}, offers {sorted(kinds)}"
+    from openpyxl import load_workbook
+
+    for url in files:
+        name = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+        status, _, body = fetch(url)
+        assert status == 200, f"{name}: HTTP {status}"
+        if name.endswith(".csv"):
+            rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+            assert len(rows) >= 2, f"{name}: no data rows"
+            assert len({len(r) for r in rows}) == 1, f"{name}: rows of different lengths"
+        elif name.endswith(".xlsx"):
+            book = load_workbook(io.BytesIO(body), read_only=True)
+            sheet = book[book.sheetnames[0]]
+            assert sum(1 for _ in sheet.iter_rows(max_row=2)) == 2, f"{name}: no data rows"
+            book.close()
+        else:
+            assert json.loads(body.decode("utf-8")), f"{name}: empty"
+
+
+# ---------------------------------------------------------------------------- rule text is text
+
+
+def _inject(root: Path) -> None:
+    """Put script into a note of a rule file and into the cleaned text of its notice."""
+    rule = root / XSS_RULE
+    text = rule.read_text(encoding="utf-8")
+    marker = "note: The notice does not divide the fiscal subsidy between levels of government."
+    assert marker in text, f"{XSS_RULE}: the note to inject into has changed"
+    rule.write_text(text.replace(marker, f"note: '{marker[6:]} {PAYLOAD} {ATTRIBUTE_PAYLOAD}'"), encoding="utf-8")
+    source = root / "sources" / "guizhou-2021" / "clean.txt"
+    source.write_text(source.read_text(encoding="utf-8").rstrip("\n") + PAYLOAD + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def xss_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A copy of the project whose rule text and source text contain script, built into HTML."""
+    root = tmp_path_factory.mktemp("xss")
+    for name in ("rules", "sources", "notebooks"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copytree(REPO / "book", root / "book", ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
+    _inject(root)
+    command = [sys.executable, "-m", "policylib.book", "--only", Path(XSS_PROFILE).name, "--jobs", "1"]
+    env = {**os.environ, "POLICYLIB_HOME": str(root)}
+    proc = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    html = root / "book" / "_build" / "html"
+    with serve(html) as url:
+        yield Site(html, url)
+
+
+@pytest.mark.parametrize("docname", [XSS_PROFILE, "sources"])
+def test_rule_text_is_shown_not_run(docname: str, xss_site: Site, browser: Any) -> None:
+    raw = (xss_site.root / f"{docname}.html").read_text(encoding="utf-8")
+    assert "window.__pwned=1" in raw, f"{docname}: the injected text is not on the page at all"
+    assert PAYLOAD not in raw and "<img src=x" not in raw, f"{docname}: rule text reached the page unescaped"
+    context, tab = _open_tab(browser, xss_site.url)
+    try:
+        tab.goto(xss_site.page(docname))
+        assert tab.page.evaluate("typeof window.__pwned") == "undefined", f"{docname}: injected script ran"
+        assert PAYLOAD in tab.page.inner_text("body"), f"{docname}: the rule text is not shown as text"
+        if docname == XSS_PROFILE:
+            assert ATTRIBUTE_PAYLOAD in tab.page.inner_text("body"), f"{docname}: quoted text is not shown as text"
+    finally:
+        context.close()

@@ -1,0 +1,290 @@
+"""Generated book pages: clause anchors for every citation, escaping, intro, glossary, downloads, input hashing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from policylib import catalogue, compare
+from policylib.book import pages, pipeline
+from policylib.check import cited_objects
+from policylib.model import NationalStandard, RuleSet
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def all_citations() -> list[tuple[str, str, str, str]]:
+    """(rule file, source id, clause, quote) of every citation in rules/*.yaml."""
+    out = []
+    for path in catalogue.rule_paths():
+        model = catalogue.load_file(path)
+        if not isinstance(model, RuleSet | NationalStandard):
+            continue
+        for _, obj in cited_objects(model):
+            out += [(path.name, c.source or model.source, c.clause, c.quote) for c in obj.cite]
+    return out
+
+
+@pytest.fixture(scope="module")
+def sources_page() -> str:
+    return pages.sources_page()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's rules and sources, selected with POLICYLIB_HOME."""
+    for name in ("rules", "sources"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    monkeypatch.setenv("POLICYLIB_HOME", str(tmp_path))
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- clause anchors
+
+
+def test_every_cited_clause_has_an_anchor_on_the_sources_page(sources_page: str) -> None:
+    citations = all_citations()
+    assert len(citations) > 200
+    kinds = {clause for _, _, clause, _ in citations}
+    assert {"序言", "落款", "第一千二百五十九条", "2020", "四（二）", "二（一）1", "三（二）4"} <= kinds
+    ids = set(re.findall(r'<div class="policylib-clause" id="([^"]+)"', sources_page))
+    missing = sorted({(f, s, c) for f, s, c, _ in citations if compare.anchor(s, c) not in ids})
+    assert not missing, f"citations without an anchor on the sources page: {missing}"
+
+
+def test_every_quote_lies_in_the_clause_it_cites() -> None:
+    texts: dict[str, dict[str, str]] = {}
+    wrong = []
+    for rule_file, source, clause, quote in all_citations():
+        if source not in texts:
+            texts[source] = pages.clause_texts(pages.source_segments(source))
+        if quote not in texts[source].get(clause, ""):
+            wrong.append((rule_file, source, clause, quote))
+    assert not wrong, f"quotes not found in the text of the clause they cite: {wrong}"
+
+
+def test_anchor_ids_are_unique(sources_page: str) -> None:
+    ids = re.findall(r' id="([^"]+)"', sources_page)
+    assert len(ids) == len(set(ids))
+
+
+def test_notice_headings_at_three_levels_with_half_width_brackets() -> None:
+    text = (
+        "某某局关于做好2025年度征缴工作的通知\n"
+        "各县医保局:\n"
+        "根据有关规定,通知如下:\n"
+        "一、筹资标准\n"
+        "(一)个人缴费每人400元。\n"
+        "1.特困人员全额资助;\n"
+        "2．低保对象定额资助。\n"
+        "（二）财政补助不低于670元。\n"
+        "二、缴费期限\n"
+        "正文。\n"
+        "某某局\n"
+        "2024年9月13日\n"
+    )
+    segments = pages.parse_clauses(text, "official_notice", ["某某局"])
+    assert [s.clause for s in segments] == [
+        "标题", "序言", "一", "一（一）", "一（一）1", "一（一）2", "一（二）", "二", "落款",
+    ]
+    assert segments[-1].lines == ("某某局", "2024年9月13日")
+    texts = pages.clause_texts(segments)
+    assert "低保对象定额资助" in texts["一（一）"] and "低保对象定额资助" in texts["一"]
+    assert "低保对象定额资助" not in texts["一（二）"]
+
+
+def test_a_heading_that_lost_its_number_is_restored() -> None:
+    text = "一、工作目标\n正文。\n\n缴费时间\n\n2020年9月1日-2020年12月31日。\n三、筹资标准\n正文。\n"
+    segments = pages.parse_clauses(text)
+    assert [s.clause for s in segments] == ["一", "二", "三"]
+    assert "2020年9月1日-2020年12月31日。" in segments[1].lines
+
+
+def test_cover_notice_signature_and_plan_preamble() -> None:
+    text = (
+        "县府办发〔2020〕1号\n县政府办公室\n关于印发《方案》的通知\n\n各乡镇:\n现印发给你们。\n"
+        "县政府办公室\n2020年9月22日\n方案\n\n根据上级文件,制定本方案。\n一、目标\n正文。\n"
+    )
+    segments = pages.parse_clauses(text, "official_notice", ["县政府办公室"])
+    assert [s.clause for s in segments] == ["标题", "印发通知", "落款", "序言", "一"]
+    assert "根据上级文件,制定本方案。" in segments[3].lines
+
+
+def test_statute_articles_and_reprint_years() -> None:
+    statute = "# 某法\n## 附则\n第一千二百五十九条  民法所称的“以上”包括本数。\n\n第一千二百六十条  本法施行。\n"
+    assert [s.clause for s in pages.parse_clauses(statute, "statute")] == [
+        "标题", "附则", "第一千二百五十九条", "第一千二百六十条",
+    ]
+    reprints = "Header.\n\n2019  doc\n\"句子。\"\n\n2020  doc\n\"句子。\"\n2019 rule as relayed\n\"另一句。\"\n"
+    segments = pages.parse_clauses(reprints, "secondary_reprint")
+    assert [(s.clause, s.first) for s in segments] == [("序言", True), ("2019", True), ("2020", True), ("2019", False)]
+    assert "另一句" in pages.clause_texts(segments)["2019"]
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_source_text_and_metadata_are_escaped(project: Path) -> None:
+    clean = project / "sources" / "guizhou-2021" / "clean.txt"
+    clean.write_text(clean.read_text(encoding="utf-8") + "引文<script>alert(1)</script>结束\n", encoding="utf-8")
+    corrections = project / "sources" / "guizhou-2021" / "corrections.yaml"
+    corrections.write_text('- {original: "a<b>", corrected: "a", why: "stray <i>tag</i> & more"}\n', encoding="utf-8")
+    page = pages.sources_page()
+    assert "引文&lt;script&gt;alert(1)&lt;/script&gt;结束" in page
+    assert "<script>" not in page
+    assert "<code>a&lt;b&gt;</code>" in page and "stray &lt;i&gt;tag&lt;/i&gt; &amp; more" in page
+
+
+def test_markdown_text_is_escaped() -> None:
+    assert pages.md("a*b* [x](y) `c` $d$ <e> {f}") == r"a\*b\* \[x\](y) \`c\` \$d\$ \<e\> \{f\}"
+    assert pages.role_text("x`y<z>") == "x'y‹z›"
+
+
+# --------------------------------------------------------------------------- intro and glossary
+
+
+def test_intro_lists_every_local_jurisdiction_year_and_the_national_standards() -> None:
+    text = pages.intro_page(pipeline.TITLE)
+    for entry in catalogue.local_entries():
+        row = next(line for line in text.splitlines() if f"<profiles/{entry.jurisdiction}-{entry.year}>" in line)
+        assert entry.name_zh in row and f"| {entry.year} |" in row
+        assert f"<source-{catalogue.rules(entry.jurisdiction, entry.year).source}>" in row
+    for standard in catalogue.national_standards():
+        assert f"| {standard.standard_year} | {standard.governs_coverage_year} |" in text
+    years = [s.standard_year for s in catalogue.national_standards()]
+    assert f"## National standards {min(years)}–{max(years)}" in text
+    assert "not stated (no document number in the text)" in text
+
+
+def test_a_new_rule_file_appears_in_the_intro(project: Path) -> None:
+    text = (project / "rules" / "guizhou-2021.yaml").read_text(encoding="utf-8")
+    (project / "rules" / "guizhou-2022.yaml").write_text(text.replace("coverage_year: 2021", "coverage_year: 2022"),
+                                                         encoding="utf-8")
+    assert "<profiles/guizhou-2022>" in pages.intro_page(pipeline.TITLE)
+
+
+def test_glossary_has_every_category_and_the_procedural_terms() -> None:
+    text = pages.glossary_page()
+    for category in catalogue.categories().categories:
+        assert pages.md(category.name_zh) in text and f"`{category.id}`" in text
+    for term in ("集中征缴期", "待遇享受等待期", "全年动态参保", "资助参保", "就高不就低", "医疗救助基金",
+                 "大病保险", "个人缴费", "财政补助", "新生儿", "职工医保", "退出现役", "刑满释放", "低保", "特困人员"):
+        assert term in text, term
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def test_downloads_are_written_once_and_reopen(tmp_path: Path) -> None:
+    directory = tmp_path / "downloads"
+    (directory).mkdir()
+    (directory / "removed_table.csv").write_text("stale\n", encoding="utf-8")
+    files = pages.export_downloads(directory)
+    names = {p.name for p in files}
+    assert "rules.json" in names and "financing.csv" in names and "financing.xlsx" in names
+    assert not (directory / "removed_table.csv").exists()
+    for path in files:
+        if path.suffix == ".csv":
+            df = pd.read_csv(path, encoding="utf-8-sig")
+            xlsx = pd.read_excel(path.with_suffix(".xlsx"), engine="openpyxl")
+            assert list(df.columns) == list(xlsx.columns) and len(df) == len(xlsx)
+    assert len(pd.read_csv(directory / "financing.csv", encoding="utf-8-sig")) == len(catalogue.local_entries())
+
+    stamps = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+    assert pages.export_downloads(directory) == files
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == stamps
+
+    page = pages.downloads_page(files)
+    for path in files:
+        assert f"<downloads/{path.name}>`" in page
+
+
+def test_the_pipeline_leaves_the_generated_pages_to_the_generator(tmp_path: Path) -> None:
+    assert pages.GENERATED_PAGES == pipeline.GENERATED_PAGES
+    assert set(pages.GENERATED_PAGES) <= {pipeline.INTRO_PAGE, *pipeline.REFERENCE_PAGES}
+    paths = pipeline.Paths(tmp_path)
+    pipeline.write_book_files(paths, [], generated=pipeline.GENERATED_PAGES)
+    assert (paths.book / "regression.md").read_text(encoding="utf-8") == "# Regression checks\n"
+    assert not (paths.book / "sources.md").exists()
+    assert pipeline.book_config()["sphinx"]["config"]["html_search_language"] == "zh"
+
+
+def test_write_pages_rewrites_nothing_when_nothing_changed(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    written = pages.write_pages(book, pipeline.TITLE)
+    assert {"intro.md", "sources.md", "glossary.md", "downloads.md", "downloads/rules.json"} <= set(written)
+    stamps = {rel: (book / rel).stat().st_mtime_ns for rel in written}
+    assert pages.write_pages(book, pipeline.TITLE) == written
+    assert {rel: (book / rel).stat().st_mtime_ns for rel in written} == stamps
+
+
+# --------------------------------------------------------------------------- input hashing
+
+
+def _entries() -> list[pipeline.CachedEntry]:
+    def entry(j: str, year: int, level: str, source: str, *cited: str) -> pipeline.CachedEntry:
+        return pipeline.CachedEntry(j, year, level, j, j, f"rules/{j}-{year}.yaml", source, (source, *cited))
+
+    return [
+        entry("national", 2021, "national", "reprints"),
+        entry("alpha", 2021, "province", "alpha-2021", "statute"),
+        entry("alpha", 2022, "province", "alpha-2022"),
+        entry("beta", 2021, "city", "beta-2021"),
+    ]
+
+
+def test_a_profile_depends_on_its_own_jurisdiction_and_the_shared_files() -> None:
+    files = {
+        "rules/national-2021.yaml": "n", "rules/categories.yaml": "c", "rules/alpha-2021.yaml": "a1",
+        "rules/alpha-2022.yaml": "a2", "rules/beta-2021.yaml": "b", "sources/alpha-2021/clean.txt": "sa",
+        "sources/beta-2021/clean.txt": "sb", "sources/beta-2021/meta.yaml": "mb",
+        "sources/statute/clean.txt": "st", "sources/reprints/clean.txt": "r", "policylib/engine.py": "e",
+    }
+    jobs = {job.output: job for job in pipeline.plan(_entries())}
+    alpha, beta = jobs["profiles/alpha-2021.ipynb"], jobs["profiles/beta-2021.ipynb"]
+    chapter = jobs["chapters/financing.ipynb"]
+    assert alpha.context == ("national", "alpha", "beta")
+
+    def changed(job: pipeline.Job, rel: str) -> bool:
+        return pipeline.job_inputs(job, files) != pipeline.job_inputs(job, {**files, rel: "edited"})
+
+    for rel in ("rules/beta-2021.yaml", "sources/beta-2021/clean.txt", "sources/beta-2021/meta.yaml"):
+        assert not changed(alpha, rel) and changed(beta, rel) and changed(chapter, rel)
+    for rel in ("rules/alpha-2022.yaml", "sources/alpha-2021/clean.txt"):
+        assert changed(alpha, rel) and not changed(beta, rel)
+    for rel in ("rules/national-2021.yaml", "rules/categories.yaml", "sources/statute/clean.txt",
+                "sources/reprints/clean.txt", "policylib/engine.py", "rules/new-file.txt"):
+        assert changed(alpha, rel) and changed(beta, rel) and changed(chapter, rel)
+
+
+def test_without_rule_files_known_a_profile_depends_on_everything() -> None:
+    entries = [pipeline.CachedEntry("alpha", 2021, "province", "Alpha", "甲")]
+    (job,) = [j for j in pipeline.plan(entries) if j.template.per_jurisdiction]
+    assert job.exclude == () and job.context == ()
+
+
+def test_the_pipeline_regenerates_the_pages_only_when_their_inputs_change(project: Path) -> None:
+    paths = pipeline.Paths(project)
+    messages: list[str] = []
+    pipeline.write_generated_pages(paths, pipeline.file_digests(project), echo=messages.append)
+    assert len(messages) == 1
+    written = sorted(p.relative_to(paths.book).as_posix() for p in paths.book.rglob("*") if p.is_file())
+    assert {"intro.md", "sources.md", "glossary.md", "downloads.md", "downloads/financing.xlsx"} <= set(written)
+    stamps = {p: p.stat().st_mtime_ns for p in paths.book.rglob("*.md")}
+
+    pipeline.write_generated_pages(paths, pipeline.file_digests(project), echo=messages.append)
+    assert len(messages) == 1, "nothing changed: the generator must not run"
+
+    with (project / "rules" / "guizhou-2021.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n# a comment\n")
+    pipeline.write_generated_pages(paths, pipeline.file_digests(project), echo=messages.append)
+    assert len(messages) == 2
+    assert {p: p.stat().st_mtime_ns for p in paths.book.rglob("*.md")} == stamps
+
+    (project / "rules" / "guizhou-2021.yaml").write_text("schema_version: 1\nnot: a rule file\n", encoding="utf-8")
+    with pytest.raises(pipeline.BookBuildError, match="cannot generate the book's pages"):
+        pipeline.write_generated_pages(paths, pipeline.file_digests(project), echo=messages.append)

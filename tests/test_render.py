@@ -1,0 +1,163 @@
+"""HTML rendering for the book: escaping, clause links, "not stated" badges, cards and page sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+
+from policylib import catalogue, compare, training
+from policylib.book import render
+from policylib.book.render import Column, Html
+
+
+def test_rule_text_is_escaped_not_run() -> None:
+    rows = [{"quote": '<script>alert("x")</script>', "n": 3}]
+    out = render.table(rows, [Column("Quote", lambda r: r["quote"]), Column("N", lambda r: r["n"])])
+    assert "<script>" not in out
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in out
+    assert "<td>3</td>" in out
+
+
+def test_html_passes_through_and_plain_strings_are_escaped() -> None:
+    assert render.esc(Html("<b>x</b>")) == "<b>x</b>"
+    assert render.esc("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    assert render.join(["a<", Html("<i>b</i>"), None, ""], " & ") == "a&lt; &amp; <i>b</i>"
+    # Concatenating Html with str gives a plain str, which is escaped again: helpers must not do that.
+    assert render.esc(Html("<i>") + "x") == "&lt;i&gt;x"
+
+
+def test_missing_values_get_a_badge_never_a_filler() -> None:
+    for value in (None, pd.NA, pd.NaT, float("nan")):
+        assert render.is_missing(value)
+        out = render.table([{"v": value}], [Column("V", lambda r: r["v"])])
+        assert 'class="pl-badge">not stated</span>' in out
+        assert "nan" not in out.lower().replace("pl-badge", "")
+    assert not render.is_missing(0)
+    assert not render.is_missing("")
+
+
+def test_status_cell_splits_what_the_notice_refers_to() -> None:
+    out = render.status_cell("not stated (refers to 肇府规〔2019〕6号 <第五条>)")
+    assert out.startswith('<span class="pl-badge">not stated</span>')
+    assert "refers to 肇府规〔2019〕6号 &lt;第五条&gt;" in out
+    assert render.status_cell("no rule stated").startswith('<span class="pl-badge">no rule stated</span>')
+    assert render.status_cell("stated") == "stated"
+
+
+def test_clause_links_go_to_the_sources_page_anchor() -> None:
+    link = render.clause("guizhou-2021", "四（二）3")
+    href = re.search(r'href="([^"]+)"', link)
+    assert href is not None
+    assert href.group(1) == compare.clause_link("guizhou-2021", "四（二）3") == "../sources.html#guizhou-2021--四-二-3"
+    assert ">§四（二）3</a>" in link
+    assert render.clause("guizhou-2021", None) == render.badge("no clause")
+
+
+def test_figures_carry_their_clause_or_say_not_stated() -> None:
+    out = render.figure(550, "guizhou-2021", "一", at_least=True)
+    assert out.startswith("at least 550 yuan <a href=")
+    assert render.figure(None, "x", "一", status="not stated (refers to a notice)") == render.badge(
+        "not stated", "refers to a notice")
+    assert render.money(160, upper_bound=True) == "at most 160 yuan"
+    assert render.money(pd.NA) == "not stated"
+
+
+def test_dates_are_locale_independent() -> None:
+    assert render.long_date(dt.date(2021, 3, 3)) == "3 March 2021"
+    assert render.date_text(pd.Timestamp("2021-03-31"), weekday=True) == "2021-03-31 (Wed)"
+    assert render.date_text(None) == ""
+
+
+def test_card_and_empty_table() -> None:
+    card = render.card("贵州 <2021>", [("Level", "province"), ("Source", None)])
+    assert "贵州 &lt;2021&gt;" in card and "<dt>Level</dt><dd>province</dd>" in card
+    assert "not stated" in card
+    empty = render.table([], [Column("x", lambda r: r)], empty="Nothing <here>.")
+    assert empty == "<p><em>Nothing &lt;here&gt;.</em></p>"
+
+
+def test_text_table_is_plain_and_says_not_stated() -> None:
+    df = pd.DataFrame({
+        "label": ["A 2021", "B 2022"],
+        "value": pd.array([1, None], dtype="Int64"),
+        "day": pd.to_datetime(["2021-01-01", None]),
+        "flag": [True, False],
+    })
+    text = render.text_table(df)
+    assert "not stated" in text and "2021-01-01" in text and "yes" in text and "no" in text
+    assert "<NA>" not in text and "NaT" not in text
+    assert render.text_table(df.iloc[0:0]) == "(no rows)"
+
+
+def test_compliance_words() -> None:
+    row = {"year": 2021, "national_standard_year": 2020, "fiscal_subsidy": 540, "national_subsidy_min": 550,
+           "subsidy_meets_national": False, "fiscal_subsidy_at_least": False}
+    assert render.compliance_words(row) == "below the national minimum: 540 yuan against 550 yuan (-10 yuan)"
+    row.update(fiscal_subsidy=None, subsidy_meets_national=None)
+    assert "cannot be checked" in render.compliance_words(row)
+    row.update(national_standard_year=None)
+    assert render.compliance_words(row).startswith("not stated")
+    assert render.personal_words({"personal_contribution": 290, "national_personal_standard": 280}) == (
+        "10 yuan above the national standard (280 yuan)")
+
+
+@pytest.mark.parametrize("entry", catalogue.local_entries(), ids=lambda e: e.key)
+def test_profile_sections_render_for_every_local_entry(entry: catalogue.Entry) -> None:
+    rules = catalogue.rules(entry.jurisdiction, entry.year)
+    j, y = entry.jurisdiction, entry.year
+    sections = [
+        render.summary_card(rules),
+        render.financing_section(rules, compare.financing_table()),
+        render.assisted_table(compare.assisted_matrix(), j, y),
+        render.several_groups(rules),
+        render.calendar_table(compare.calendar_events(), j, y),
+        render.start_rules_html(compare.start_rules_table(), j, y),
+        render.cases_table(training.answers(training.cases(rules, training.PROFILE_KINDS))),
+        render.unstated_table(compare.unstated(), j, y),
+    ]
+    page = "\n".join(sections)
+    assert rules.name_zh in page
+    assert "../sources.html#" in page
+    assert "<script" not in page
+    assert "nan" not in re.sub(r"<[^>]+>", " ", page).split()  # no stray NaN shown as text
+    assert ">§" in page  # clause links present
+
+
+def test_no_rule_stated_rows_for_circumstances_without_rules() -> None:
+    table = compare.start_rules_table()
+    unstated = table[~table["rule_stated"].astype(bool)]
+    entry = next(e for e in catalogue.local_entries()
+                 if ((unstated["jurisdiction"] == e.jurisdiction) & (unstated["year"] == e.year)).any())
+    out = render.start_rules_html(table, entry.jurisdiction, entry.year)
+    assert '<span class="pl-badge">no rule stated</span>' in out
+
+
+def test_single_year_notes() -> None:
+    class E:
+        def __init__(self, j: str, y: int) -> None:
+            self.jurisdiction, self.name_en, self.year = j, j.title(), y
+
+    out = render.single_year_notes([E("alpha", 2021), E("beta", 2021), E("beta", 2022)])
+    assert "Alpha has a single year (2021): nothing can move yet." in out
+    assert "Beta: 2021, 2022." in out
+    empty = pd.DataFrame(columns=compare.CHANGE_COLUMNS)
+    assert "no local rule can have moved" in render.local_changes_html(empty, [E("alpha", 2021)])
+
+
+def test_case_questions_and_answers_are_numbered_alike() -> None:
+    cases = training.all_cases(kinds=("newborn",))
+    questions = render.questions_html(cases, prefix="3.")
+    answers = render.answers_html(training.answers(cases), prefix="3.")
+    for n in range(1, len(cases) + 1):
+        assert f"<strong>3.{n}</strong>" in questions
+        assert f'<p class="pl-title">3.{n} ' in answers
+    assert "No rule file has a rule" in render.questions_html([])
+
+
+def test_page_style_is_one_block() -> None:
+    style = render.page_style()
+    assert style.startswith("<style>") and style.endswith("</style>")
+    assert ".pl-badge" in style and ".pl-table" in style
