@@ -8,11 +8,9 @@ the command line in a subprocess, as a user would.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_runner import run_cli
 
 from policylib import loader
 from policylib.check import number_in
@@ -41,22 +40,6 @@ LATE_TOTAL_QUOTE = "按年度个人缴费标准和政府补助标准之和（830
 # --------------------------------------------------------------------------- helpers
 
 
-def run_cli(*args: str, cwd: Path, home: Path | None) -> subprocess.CompletedProcess[str]:
-    """Run ``policylib`` in a subprocess, with the project root ``home`` (or the checkout if None)."""
-    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
-    env.pop(ENV_HOME, None)
-    if home is not None:
-        env[ENV_HOME] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "policylib.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def replace_once(text: str, old: str, new: str) -> str:

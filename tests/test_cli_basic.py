@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from policylib import catalogue
 from policylib.model import RuleSet
@@ -26,19 +24,6 @@ def _checkout_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_HOME, raising=False)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
-    env.pop(ENV_HOME, None)
-    return subprocess.run(
-        [sys.executable, "-m", "policylib.cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 # --------------------------------------------------------------------------- list
