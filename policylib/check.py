@@ -227,7 +227,7 @@ def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: 
             if cond.window and cond.window not in windows:
                 problem(("coverage", "start_rules", i, "when", j, "window"),
                         f"unknown window '{cond.window}'; windows: {', '.join(windows)}")
-            if cond.event and cond.event not in allowed and rule.circumstance != "veteran":
+            if cond.event and cond.event not in allowed:
                 problem(("coverage", "start_rules", i, "when", j, "event"),
                         f"event '{cond.event}' does not belong to circumstance '{rule.circumstance}'")
         if rule.due == "late_payer_total" and not model.financing.late_payer_total.stated:
