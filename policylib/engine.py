@@ -161,6 +161,7 @@ def _payer(group: AssistedGroup) -> str:
     return f"{kind} ({name})" if name else kind
 
 
+ASSISTANCE_CACHE_SIZE = 4096
 _ASSISTANCE: dict[tuple[int, tuple[str, ...]], tuple[RuleSet, Assistance]] = {}
 
 
@@ -169,6 +170,8 @@ def assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
     key = (id(rules), cats)
     hit = _ASSISTANCE.get(key)
     if hit is None or hit[0] is not rules:
+        if len(_ASSISTANCE) >= ASSISTANCE_CACHE_SIZE:
+            _ASSISTANCE.clear()  # rule sets reloaded (e.g. another project root) are not kept alive
         hit = (rules, _assistance(rules, cats))
         _ASSISTANCE[key] = hit
     return hit[1]
@@ -310,7 +313,8 @@ def start_date(rules: RuleSet, rule: StartRule, person: Person, convention: dayc
     if start.kind == "day_after_payment":
         return daycount.next_day(paid)
     if start.kind == "after_payment_period":
-        return daycount.first_day_after(paid, start.length or 0, start.unit, convention)
+        last = daycount.last_day(paid, start.length or 0, start.unit, convention)
+        return last if start.include_bound else daycount.next_day(last)
     if start.kind == "payment_month_start":
         return paid.replace(day=1)
     return None

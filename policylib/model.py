@@ -257,7 +257,10 @@ class Start(Strict):
     event: Event | None = None
     length: int | None = Field(None, ge=1)
     unit: Literal["days", "months"] = "days"
-    include_bound: bool = False
+    include_bound: bool = Field(
+        False,
+        description="after_payment_period: True starts cover on the period's last day, False (不含) the day after",
+    )
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Start:

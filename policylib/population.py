@@ -210,7 +210,7 @@ def _start(
     if start.kind == "day_after_payment":
         return paid + 1
     if start.kind == "after_payment_period":
-        return _last_day(paid, start.length or 0, start.unit, convention) + 1
+        return _last_day(paid, start.length or 0, start.unit, convention) + (0 if start.include_bound else 1)
     if start.kind == "payment_month_start":
         return _month_start(paid)
     return None

@@ -10,6 +10,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from policylib import catalogue, daycount, engine
+from policylib.model import RuleSet
 from policylib.population import (
     DATE_COLUMNS,
     OUTPUT_COLUMNS,
@@ -267,3 +268,21 @@ def test_event_needed_by_a_condition_is_asked_for_only_when_reached() -> None:
     with pytest.raises(engine.InputError, match=r"row 'e'.*needs the born date") as err:
         quote_many(rules, people)
     assert err.value.argument == "--born"
+
+
+def test_a_waiting_period_that_includes_its_last_day_starts_cover_on_it() -> None:
+    """Langxi 四（二）, alternative reading: cover from the corresponding day itself, not the day after."""
+    data = catalogue.rules("langxi", 2025).model_dump(mode="json")
+    for rule in data["coverage"]["start_rules"]:
+        if rule["starts"]["kind"] == "after_payment_period":
+            rule["starts"]["include_bound"] = True
+    rules = RuleSet.model_validate(data)
+    person = engine.Person(circumstance="employee_lapse", lapsed=dt.date(2025, 1, 10), paid=dt.date(2025, 5, 5))
+    # Paid 2025-05-05: three months end on 2025-08-05 (民法典 第二百零二条).
+    assert engine.quote(rules, person).coverage_start == dt.date(2025, 8, 5)
+    assert engine.quote(catalogue.rules("langxi", 2025), person).coverage_start == dt.date(2025, 8, 6)
+    people = pd.DataFrame({
+        "categories": [""], "circumstance": ["employee_lapse"],
+        "paid": pd.to_datetime(["2025-05-05"]), "lapsed": pd.to_datetime(["2025-01-10"]),
+    })
+    assert quote_many(rules, people)["coverage_start"].iloc[0] == pd.Timestamp("2025-08-05")
