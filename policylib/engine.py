@@ -7,14 +7,15 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from policylib import daycount
-from policylib.catalogue import categories
-from policylib.model import AssistedGroup, Cited, Condition, RuleSet, StartRule
-from policylib.sources import SourceError, load_meta
+import numpy as np
 
-CIRCUMSTANCES = ("regular", "newborn", "employee_lapse", "veteran", "released_prisoner", "migrant_worker")
-EVENT_FOR = {"newborn": "born", "employee_lapse": "lapsed", "veteran": "discharged", "released_prisoner": "released"}
-EVENTS = ("born", "lapsed", "discharged", "released")
+from policylib import daycount, table
+from policylib.catalogue import categories
+from policylib.model import AssistedGroup, Cited, RuleSet, StartRule
+from policylib.sources import SourceError, load_meta
+from policylib.table import CIRCUMSTANCES, EVENT_FOR, EVENTS
+
+__all__ = ["CIRCUMSTANCES", "EVENTS", "EVENT_FOR", "InputError", "Person", "Quote", "assistance", "quote"]
 
 
 class InputError(ValueError):
@@ -36,9 +37,13 @@ class Person:
     lapsed: dt.date | None = None
     discharged: dt.date | None = None
     released: dt.date | None = None
+    recognised: dt.date | None = None  # 身份认定: the day an assisted status was recognised (None: long held)
 
     def event_date(self, event: str) -> dt.date | None:
         return self.paid if event == "paid" else getattr(self, event)
+
+    def dates(self) -> dict[str, dt.date | None]:
+        return {name: getattr(self, name) for name in EVENTS}
 
 
 @dataclass(frozen=True)
@@ -162,22 +167,43 @@ def _payer(group: AssistedGroup) -> str:
 
 
 ASSISTANCE_CACHE_SIZE = 4096
-_ASSISTANCE: dict[tuple[int, tuple[str, ...]], tuple[RuleSet, Assistance]] = {}
+_ASSISTANCE: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[RuleSet, Assistance]] = {}
 
 
-def assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
-    """The help a person with these categories gets: the highest single help, capped at the contribution."""
-    key = (id(rules), cats)
+def deferred_categories(rules: RuleSet, cats: tuple[str, ...], recognised: dt.date | None) -> tuple[str, ...]:
+    """The person's categories whose help starts only next year: recognised after the window the notice names."""
+    windows = {w.id: w for w in rules.enrolment.windows}
+    late = tuple(recognised is not None and recognised > windows[t.recognised_after_window].end
+                 for t in rules.assistance_timing)
+    return deferred_by_timing(rules, cats, late)
+
+
+def deferred_by_timing(rules: RuleSet, cats: tuple[str, ...], late: tuple[bool, ...]) -> tuple[str, ...]:
+    """The categories deferred to next year, given which assistance-timing rules the recognition date passes."""
+    parents, _ = _category_tree()
+    out = set()
+    for timing, is_late in zip(rules.assistance_timing, late, strict=True):
+        if is_late:
+            out |= {c for c in cats if c in timing.categories or parents.get(c) in timing.categories}
+    return tuple(sorted(out))
+
+
+def assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...] = ()) -> Assistance:
+    """The help a person with these categories gets: the highest single help, capped at the contribution.
+
+    ``deferred`` are categories recognised too late for help this year (:func:`deferred_categories`).
+    """
+    key = (id(rules), cats, deferred)
     hit = _ASSISTANCE.get(key)
     if hit is None or hit[0] is not rules:
         if len(_ASSISTANCE) >= ASSISTANCE_CACHE_SIZE:
             _ASSISTANCE.clear()  # rule sets reloaded (e.g. another project root) are not kept alive
-        hit = (rules, _assistance(rules, cats))
+        hit = (rules, _assistance(rules, cats, deferred))
         _ASSISTANCE[key] = hit
     return hit[1]
 
 
-def _assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
+def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]) -> Assistance:
     contribution = rules.financing.personal_contribution.amount
     notes: list[str] = []
     cited: list[Cited] = []
@@ -185,7 +211,15 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
     candidates: list[tuple[AssistedGroup, int | None]] = []
     other = rules.other_groups
     other_unstated = False  # a category whose help the notice leaves to another document
+    parents, _ = _category_tree()
     for cat in cats:
+        if cat in deferred:
+            timing = next(t for t in rules.assistance_timing
+                          if cat in t.categories or parents.get(cat) in t.categories)
+            notes.append(f"'{cat}' was recognised after the {timing.recognised_after_window} window: "
+                         "its help applies from next year, not this year.")
+            cited.append(timing)
+            continue
         if cat in excluded:
             notes.append(f"'{cat}' ({excluded[cat].name_zh}) is excluded from assistance by this notice.")
             cited.append(excluded[cat])
@@ -247,77 +281,30 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...]) -> Assistance:
     return Assistance(best, upper_bound, (best_group,), _payer(best_group), tuple(notes), tuple(cited))
 
 
-def _matches(rules: RuleSet, cond: Condition, person: Person, convention: daycount.Convention) -> bool:
-    paid = person.paid
-    assert paid is not None
-    windows = {w.id: w for w in rules.enrolment.windows}
-    if cond.kind == "paid_in_window":
-        window = windows[cond.window or ""]
-        return (window.start is None or window.start <= paid) and paid <= window.end
-    if cond.kind == "paid_after_window":
-        return paid > windows[cond.window or ""].end
-    event = cond.event or "born"  # born_between tests the birth date
-    event_day = person.event_date(event)
-    if event_day is None:
-        raise InputError(f"--{event}", f"a {person.circumstance} quote needs the {event} date")
-    if cond.kind == "paid_within":
-        return daycount.within(event_day, paid, cond.length or 0, cond.unit, convention, cond.include_bound)
-    if cond.kind == "paid_after":
-        last = daycount.last_day(event_day, cond.length or 0, cond.unit, convention)
-        return paid > last if not cond.include_bound else paid >= last
-    if cond.kind == "born_between":
-        md = (event_day.month, event_day.day)
-        lo = tuple(int(x) for x in (cond.from_month_day or "").split("-"))
-        hi = tuple(int(x) for x in (cond.to_month_day or "").split("-"))
-        return lo <= md <= hi
-    if cond.kind == "event_in_coverage_year":
-        return event_day.year == rules.coverage_year
-    if cond.kind == "event_before_coverage_year":
-        return event_day.year == rules.coverage_year - 1
-    raise ValueError(f"unknown condition kind {cond.kind}")
-
-
-def rules_in_order(rules: RuleSet, circumstance: str) -> list[tuple[int, StartRule]]:
-    """The start rules tried for a circumstance, in order: its own rules in file order, then, for a
-    special circumstance, the ordinary residents' rules (a person whose circumstance the notice does
-    not address on that date enrols as an ordinary resident)."""
-    own = [(i, r) for i, r in enumerate(rules.coverage.start_rules) if r.circumstance == circumstance]
-    if circumstance != "regular":
-        own += [(i, r) for i, r in enumerate(rules.coverage.start_rules) if r.circumstance == "regular"]
-    return own
+def _combo(person: Person) -> frozenset[str]:
+    parents, _ = _category_tree()
+    return frozenset(person.categories) | {p for c in person.categories if (p := parents.get(c))}
 
 
 def matching_rule(rules: RuleSet, person: Person, convention: daycount.Convention) -> StartRule | None:
-    """The first start rule whose circumstance, categories and conditions all hold."""
+    """The start rule the decision table gives this person (see :mod:`policylib.table`), or None."""
+    if person.paid is None:
+        raise InputError("--paid", "the payment date is required")
+    cols = table.one(person.circumstance, _combo(person), person.paid, person.dates())
+    found, undecided = table.select(rules, cols, convention)
+    if undecided[0]:
+        absent = sorted(e for e in table.needed_dates(rules) if person.event_date(e) is None)
+        event = absent[0] if absent else "born"
+        raise InputError(f"--{event}", f"a {person.circumstance} quote needs the {event} date")
+    index = int(found[0])
+    return rules.coverage.start_rules[index] if index >= 0 else None
+
+
+def excluded_from_enrolment(rules: RuleSet, cats: tuple[str, ...]) -> list:
+    """The excluded groups (excludes: enrolment) a person's categories fall in."""
     parents, _ = _category_tree()
-    cats = set(person.categories) | {parents.get(c) for c in person.categories if parents.get(c)}
-    for _, rule in rules_in_order(rules, person.circumstance):
-        if rule.categories and not cats & set(rule.categories):
-            continue
-        if all(_matches(rules, cond, person, convention) for cond in rule.when):
-            return rule
-    return None
-
-
-def start_date(rules: RuleSet, rule: StartRule, person: Person, convention: daycount.Convention) -> dt.date | None:
-    """The first day of cover a start rule gives, before clamping to the coverage period."""
-    paid = person.paid
-    assert paid is not None
-    start = rule.starts
-    if start.kind == "coverage_start":
-        return rules.coverage.period.start
-    if start.kind == "event_day":
-        return person.event_date(start.event or "")
-    if start.kind == "payment_day":
-        return paid
-    if start.kind == "day_after_payment":
-        return daycount.next_day(paid)
-    if start.kind == "after_payment_period":
-        last = daycount.last_day(paid, start.length or 0, start.unit, convention)
-        return last if start.include_bound else daycount.next_day(last)
-    if start.kind == "payment_month_start":
-        return paid.replace(day=1)
-    return None
+    return [g for g in rules.excluded_groups if g.excludes == "enrolment"
+            and any(g.category in (c, parents.get(c)) for c in cats)]
 
 
 def _check_person(rules: RuleSet, person: Person) -> None:
@@ -349,11 +336,11 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     fiscal = fin.fiscal_subsidy.amount
     cites: list[dict[str, str]] = []
     notes: list[str] = [f"Day counting: {daycount.describe(convention)}"]
-    help_ = assistance(rules, tuple(sorted(set(person.categories))))
+    cats = tuple(sorted(set(person.categories)))
+    help_ = assistance(rules, cats, deferred_categories(rules, cats, person.recognised))
     period = rules.coverage.period
     if not period.stated:
         notes.append(f"Coverage period: {period.note}")
-    rule = matching_rule(rules, person, convention) if paid <= period.end else None
     q = Quote(
         jurisdiction=rules.jurisdiction, year=rules.coverage_year, circumstance=person.circumstance,
         categories=list(person.categories), paid=paid, payable=None, payable_reason="", rule=None,
@@ -362,15 +349,35 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         coverage_start=None, coverage_end=None, covered_days=None, waiting_days=None,
         day_count=convention, citations=cites, notes=notes,
     )
+    excluded = excluded_from_enrolment(rules, cats)
+    if excluded:
+        q.payable = False
+        q.payable_reason = (f"{excluded[0].name_zh} ('{excluded[0].category}') do not enrol in resident "
+                            "insurance under this notice")
+        notes.append(q.payable_reason)
+        cites += citations_of(rules, excluded[0])
+        return q
+    rule = matching_rule(rules, person, convention)
+    first, last = table.domain(rules)
     if rule is None:
-        if paid > period.end:
+        if paid > last:
             q.payable = False
             q.payable_reason = f"payment on {paid} is after the coverage period ended ({period.end})"
+        elif paid < first:
+            q.payable_reason = (f"payment on {paid} is before the first collection window opens ({first}): "
+                                "outside what this notice speaks about")
         else:
-            q.payable = None
             q.payable_reason = (f"the notice states no rule for a {person.circumstance} payment on {paid} "
                                 f"(not stated in this notice)")
         notes.append(q.payable_reason)
+        return q
+    if not rule.stated:
+        q.rule = rule.id
+        q.payable_reason = f"not stated in this notice: {rule.note}"
+        if rule.refers_to:
+            q.payable_reason += f" The notice refers to {rule.refers_to}."
+        notes.append(q.payable_reason)
+        cites += citations_of(rules, rule)
         return q
     q.rule = rule.id
     if rule.circumstance != person.circumstance:
@@ -416,19 +423,24 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     else:
         notes.append("The amount due under this rule is not stated in this notice.")
     # From which day cover starts.
-    start = start_date(rules, rule, person, convention)
-    end = rule.ends or period.end
+    cols = table.one(person.circumstance, _combo(person), paid, person.dates())
+    index = np.array([rules.coverage.start_rules.index(rule)], np.int64)
+    cover = table.cover(rules, index, cols, convention)
+    end = table.date_of(cover.end[0])
     q.coverage_end = end
-    if start is None:
+    if not cover.known[0]:
         notes.append("The start of cover is not stated in this notice.")
         return q
-    if start < period.start and not rule.may_precede_period:
+    start = table.date_of(cover.start[0])
+    raw = table.start_days(rules, rule, cols, convention)
+    if raw is not None and raw[0] < table.day(period.start) and not rule.may_precede_period:
         notes.append(f"Cover cannot start before the coverage period ({period.start}).")
-        start = period.start
+    if cover.before_birth[0]:
+        notes.append(f"Cover cannot start before the person is born ({person.born}).")
     q.coverage_start = start
-    q.covered_days = max(0, (end - start).days + 1)
+    q.covered_days = int(cover.covered[0])
     if q.covered_days == 0:
         notes.append(f"Cover would start on {start}, after the coverage period ends ({end}): no cover this year.")
-    q.waiting_days = max(0, (start - paid).days - 1) if rule.starts.kind == "after_payment_period" else 0
+    q.waiting_days = int(cover.waiting[0])
     cites += citations_of(rules, period)
     return q

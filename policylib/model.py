@@ -11,6 +11,17 @@ Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Status = Literal["stated", "not_stated"]
 GovLevel = Literal["central", "province", "city", "county", "township"]
 Event = Literal["born", "lapsed", "discharged", "released", "paid"]
+ConditionKind = Literal[
+    "paid_in_window",
+    "paid_after_window",
+    "paid_within",
+    "paid_after",
+    "paid_after_period",
+    "born_between",
+    "event_in_coverage_year",
+    "event_before_coverage_year",
+    "recognised_after_window",
+]
 Circumstance = Literal[
     "regular", "newborn", "employee_lapse", "veteran", "released_prisoner", "migrant_worker"
 ]
@@ -169,8 +180,21 @@ class MultipleGroups(Cited):
 
 
 class ExcludedGroup(Cited):
+    """A group the notice excludes: from assistance (不再享受资助) or from enrolment altogether."""
+
     name_zh: str
     category: Slug
+    excludes: Literal["assistance", "enrolment"] = Field(
+        "assistance", description="assistance: enrols without help; enrolment: does not enrol in this insurance"
+    )
+
+
+class AssistanceTiming(Cited):
+    """From when help applies to people recognised (身份认定) as members of an assisted group after a window."""
+
+    categories: list[Slug] = Field(min_length=1)
+    recognised_after_window: Slug = Field(description="people recognised after this window ends")
+    applies_from: Literal["next_year"]
 
 
 class Window(Cited):
@@ -218,15 +242,7 @@ class Enrolment(Strict):
 class Condition(Strict):
     """One test on a person's dates; all conditions of a rule must hold."""
 
-    kind: Literal[
-        "paid_in_window",
-        "paid_after_window",
-        "paid_within",
-        "paid_after",
-        "born_between",
-        "event_in_coverage_year",
-        "event_before_coverage_year",
-    ]
+    kind: ConditionKind
     window: Slug | None = None
     event: Event | None = None
     length: int | None = Field(None, ge=1)
@@ -242,9 +258,11 @@ class Condition(Strict):
             "paid_after_window": ("window",),
             "paid_within": ("event", "length"),
             "paid_after": ("event", "length"),
+            "paid_after_period": (),
             "born_between": ("from_month_day", "to_month_day"),
             "event_in_coverage_year": ("event",),
             "event_before_coverage_year": ("event",),
+            "recognised_after_window": ("window",),
         }[self.kind]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
@@ -282,6 +300,19 @@ class StartRule(Cited):
     starts: Start
     ends: dt.date | None = Field(None, description="cover end where it differs from the coverage period")
     may_precede_period: bool = Field(False, description="the notice lets cover start before the period")
+    overrides: list[Slug] = Field(
+        default_factory=list,
+        description="rules of the same circumstance this one takes precedence over where both match "
+        "(the reading that settles it goes under interpretation)",
+    )
+
+    @model_validator(mode="after")
+    def _priority_is_a_reading(self) -> StartRule:
+        if self.overrides and self.interpretation is None:
+            raise ValueError("a rule that overrides others needs an 'interpretation' saying why it governs")
+        if self.status == "not_stated" and (self.due != "not_stated" or self.starts.kind != "not_stated"):
+            raise ValueError("a not-stated rule has due: not_stated and starts: {kind: not_stated}")
+        return self
 
 
 class CoveragePeriod(Cited):
@@ -340,6 +371,7 @@ class RuleSet(Strict):
     other_groups: Cited
     multiple_groups: MultipleGroups
     excluded_groups: list[ExcludedGroup] = Field(default_factory=list)
+    assistance_timing: list[AssistanceTiming] = Field(default_factory=list)
     enrolment: Enrolment
     coverage: Coverage
     administration: Administration

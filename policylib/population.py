@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from policylib import daycount, engine
-from policylib.model import Condition, RuleSet, StartRule
+from policylib import daycount, engine, table
+from policylib.model import RuleSet
+from policylib.table import add_months
 
 __all__ = [
     "DATE_COLUMNS",
@@ -35,7 +36,7 @@ __all__ = [
     "synthetic_people",
 ]
 
-DATE_COLUMNS = ("paid", "born", "lapsed", "discharged", "released")
+DATE_COLUMNS = ("paid", *table.EVENTS)
 OUTPUT_COLUMNS = (
     "rule",
     "payable",
@@ -49,48 +50,7 @@ OUTPUT_COLUMNS = (
     "covered_days",
     "waiting_days",
 )
-_EPOCH = dt.date(1970, 1, 1)
-
-
-def _day(d: dt.date) -> int:
-    """Days since 1970-01-01."""
-    return (d - _EPOCH).days
-
-
-# --- calendar arithmetic on int64 day numbers -------------------------------------------------------------
-
-
-def add_months(days: np.ndarray, months: int) -> np.ndarray:
-    """Add ``months`` to int64 day numbers like ``dateutil.relativedelta``: same day, clipped to month end."""
-    d = days.astype("datetime64[D]")
-    month = d.astype("datetime64[M]")
-    first = month.astype("datetime64[D]").astype(np.int64)
-    day_index = days - first  # 0-based day of the month
-    target = month + np.timedelta64(months, "M")
-    target_first = target.astype("datetime64[D]").astype(np.int64)
-    month_length = (target + np.timedelta64(1, "M")).astype("datetime64[D]").astype(np.int64) - target_first
-    return target_first + np.minimum(day_index, month_length - 1)
-
-
-def _year(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-
-
-def _month_day(days: np.ndarray) -> np.ndarray:
-    """month * 100 + day, for comparing month-days."""
-    month = days.astype("datetime64[D]").astype("datetime64[M]")
-    day = days - month.astype("datetime64[D]").astype(np.int64) + 1
-    return (month.astype(np.int64) % 12 + 1) * 100 + day
-
-
-def _month_start(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-
-
-def _last_day(event: np.ndarray, length: int, unit: str, convention: str) -> np.ndarray:
-    """Vectorized :func:`policylib.daycount.last_day`."""
-    end = event + length if unit == "days" else add_months(event, length)
-    return end if convention == "civil-code" else end - 1
+_day = table.day
 
 
 # --- reading the input frame ------------------------------------------------------------------------------
@@ -136,84 +96,27 @@ class _Combo:
     error: bool
     help: engine.Assistance | None
     with_parents: frozenset[str]
+    excluded: bool  # a category the notice excludes from enrolment
 
 
-def _combos(rules: RuleSet, values: list[object]) -> list[_Combo]:
+def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], tuple[bool, ...]]]) -> list[_Combo]:
+    """Per (category set, which assistance-timing rules the recognition date passes): the engine's answers."""
     parents, _ = engine._category_tree()
     out = []
-    for value in [*values, ""]:  # the last entry stands for code -1 (no categories)
-        cats = _category_tuple(value)
+    for cats, late in keys:
+        cats = tuple(sorted(set(cats)))
         try:
-            help_ = engine.assistance(rules, tuple(sorted(set(cats))))
+            help_ = engine.assistance(rules, cats, engine.deferred_by_timing(rules, cats, late))
             error = False
         except engine.InputError:
             help_, error = None, True
         with_parents = frozenset(cats) | {p for c in cats if (p := parents.get(c))}
-        out.append(_Combo(cats, error, help_, with_parents))
+        excluded = not error and bool(engine.excluded_from_enrolment(rules, cats))
+        out.append(_Combo(cats, error, help_, with_parents, excluded))
     return out
 
 
 # --- quoting ----------------------------------------------------------------------------------------------
-
-
-def _condition(
-    rules: RuleSet,
-    cond: Condition,
-    paid: np.ndarray,
-    event: np.ndarray,
-    convention: str,
-    cache: dict[tuple[object, ...], np.ndarray],
-) -> np.ndarray:
-    """Vectorized ``engine._matches`` on rows whose event date is known."""
-    windows = {w.id: w for w in rules.enrolment.windows}
-    if cond.kind == "paid_in_window":
-        window = windows[cond.window or ""]
-        ok = paid <= _day(window.end)
-        return ok if window.start is None else ok & (paid >= _day(window.start))
-    if cond.kind == "paid_after_window":
-        return paid > _day(windows[cond.window or ""].end)
-    if cond.kind in ("paid_within", "paid_after"):
-        key = ("last", cond.event, cond.length, cond.unit)
-        if key not in cache:
-            cache[key] = _last_day(event, cond.length or 0, cond.unit, convention)
-        last = cache[key]
-        if cond.kind == "paid_within":
-            return (paid >= event) & ((paid <= last) if cond.include_bound else (paid < last))
-        return (paid >= last) if cond.include_bound else (paid > last)
-    if cond.kind == "born_between":
-        key = ("month_day", cond.event or "born")
-        if key not in cache:
-            cache[key] = _month_day(event)
-        lo = int((cond.from_month_day or "").replace("-", ""))
-        hi = int((cond.to_month_day or "").replace("-", ""))
-        return (cache[key] >= lo) & (cache[key] <= hi)
-    if cond.kind in ("event_in_coverage_year", "event_before_coverage_year"):
-        key = ("year", cond.event or "born")
-        if key not in cache:
-            cache[key] = _year(event)
-        year = rules.coverage_year if cond.kind == "event_in_coverage_year" else rules.coverage_year - 1
-        return cache[key] == year
-    raise ValueError(f"unknown condition kind {cond.kind}")
-
-
-def _start(
-    rules: RuleSet, rule: StartRule, paid: np.ndarray, dates: dict[str, np.ndarray], convention: str
-) -> np.ndarray | None:
-    """Vectorized ``engine.start_date``; None where the notice states no start."""
-    start = rule.starts
-    if start.kind == "coverage_start":
-        return np.full(len(paid), _day(rules.coverage.period.start), np.int64)
-    if start.kind == "event_day":
-        return (paid if start.event == "paid" else dates[start.event or ""]).copy()
-    if start.kind == "payment_day":
-        return paid.copy()
-    if start.kind == "day_after_payment":
-        return paid + 1
-    if start.kind == "after_payment_period":
-        return _last_day(paid, start.length or 0, start.unit, convention) + (0 if start.include_bound else 1)
-    if start.kind == "payment_month_start":
-        return _month_start(paid)
-    return None
 
 
 def _person(people: pd.DataFrame, position: int) -> engine.Person:
@@ -264,16 +167,31 @@ def quote_many(
         choices = ", ".join(daycount.CONVENTIONS)
         raise engine.InputError("--day-count", f"unknown convention '{convention}'; choices: {choices}")
     n = len(people)
-    period = rules.coverage.period
-    period_start, period_end = _day(period.start), _day(period.end)
 
-    # Per category set: the engine's assistance, once per distinct set.
+    dates: dict[str, np.ndarray] = {}
+    missing: dict[str, np.ndarray] = {}
+    for name in DATE_COLUMNS:
+        dates[name], missing[name] = _days_column(people, name)
+    paid = dates["paid"]
+
+    # Per category set and recognition lateness: the engine's assistance, once per distinct pair.
     cat_codes, cat_values = (
         _codes(people["categories"]) if "categories" in people.columns else (np.full(n, -1, np.int64), [])
     )
-    combos = _combos(rules, cat_values)
+    cat_codes = np.where(cat_codes < 0, len(cat_values), cat_codes)
+    windows = {w.id: _day(w.end) for w in rules.enrolment.windows}
+    late_bits = np.zeros(n, np.int64)
+    for k, timing in enumerate(rules.assistance_timing):
+        late = ~missing["recognised"] & (dates["recognised"] > windows[timing.recognised_after_window])
+        late_bits |= late.astype(np.int64) << k
+    pair_codes, pairs = pd.factorize(cat_codes * (1 << len(rules.assistance_timing)) + late_bits)
+    width = 1 << len(rules.assistance_timing)
+    cat_list = [_category_tuple(v) for v in cat_values] + [()]
+    keys = [(cat_list[int(p) // width],
+             tuple(bool(int(p) % width >> k & 1) for k in range(len(rules.assistance_timing)))) for p in pairs]
+    combos = _combos(rules, keys)
     n_combos = len(combos)
-    cat_codes = np.where(cat_codes < 0, n_combos - 1, cat_codes)
+    cat_codes = pair_codes.astype(np.int64)
 
     circ_codes, circ_values = _codes(people["circumstance"]) if "circumstance" in people.columns else (
         np.full(n, -1, np.int64), [])
@@ -282,71 +200,27 @@ def quote_many(
     )
     circ = circ_index[circ_codes]  # code -1 picks the trailing -1
 
-    dates: dict[str, np.ndarray] = {}
-    missing: dict[str, np.ndarray] = {}
-    for name in DATE_COLUMNS:
-        dates[name], missing[name] = _days_column(people, name)
-    paid = dates["paid"]
-
     # Rows that engine.quote rejects before looking at the rules (engine._check_person, engine.assistance).
     bad = (circ < 0) | missing["paid"]
-    bad |= np.array([c.error for c in combos])[cat_codes]
+    bad |= np.array([c.error for c in combos], bool)[cat_codes]
     for circumstance, event in engine.EVENT_FOR.items():
         rows = circ == engine.CIRCUMSTANCES.index(circumstance)
         bad |= rows & (missing[event] | (dates[event] > paid))
     bad |= ~missing["born"] & (dates["born"] > paid)
-
-    # Which start rule applies: rules in file order, first match wins, per circumstance.
-    start_rules = rules.coverage.start_rules
-    rule_idx = np.full(n, -1, np.int64)
-    start = np.zeros(n, np.int64)
-    start_known = np.zeros(n, bool)
-    eligible = ~missing["paid"] & (paid <= period_end)
-    for ci, circumstance in enumerate(engine.CIRCUMSTANCES):
-        own = engine.rules_in_order(rules, circumstance)
-        if not own:
-            continue
-        rows = np.flatnonzero((circ == ci) & eligible)
-        if not len(rows):
-            continue
-        sub_paid = paid[rows]
-        sub_combo = cat_codes[rows]
-        used = {c.event or "born" for _, r in own for c in r.when if c.kind not in ("paid_in_window",
-                                                                               "paid_after_window")}
-        used |= {r.starts.event for _, r in own if r.starts.kind == "event_day"}
-        used &= set(engine.EVENTS)
-        sub_dates = {name: dates[name][rows] for name in used}
-        sub_missing = {name: missing[name][rows] for name in used}
-        alive = np.ones(len(rows), bool)
-        cache: dict[tuple[object, ...], np.ndarray] = {}
-        for i, rule in own:
-            reach = alive.copy()
-            if rule.categories:
-                wanted = set(rule.categories)
-                reach &= np.array([bool(c.with_parents & wanted) for c in combos])[sub_combo]
-            for cond in rule.when:
-                if cond.kind in ("paid_in_window", "paid_after_window"):
-                    reach &= _condition(rules, cond, sub_paid, sub_paid, convention, cache)
-                    continue
-                event = cond.event or "born"
-                if event == "paid":
-                    values, absent = sub_paid, np.zeros(len(rows), bool)
-                else:
-                    values, absent = sub_dates[event], sub_missing[event]
-                bad[rows[reach & absent]] = True
-                reach &= ~absent & _condition(rules, cond, sub_paid, values, convention, cache)
-            hit = np.flatnonzero(reach)
-            alive[hit] = False
-            rule_idx[rows[hit]] = i
-            starts = _start(
-                rules, rule, sub_paid[hit], {name: sub_dates[name][hit] for name in used}, convention
-            )
-            if starts is not None:
-                start[rows[hit]] = starts
-                start_known[rows[hit]] = True
-
     if bad.any():
         _raise_for_row(rules, people, int(np.argmax(bad)), convention)
+
+    # Which start rule applies (the decision table's hit policy), and the cover it gives.
+    excluded = np.array([c.excluded for c in combos], bool)[cat_codes]
+    cols = table.Columns(paid, {k: dates[k] for k in table.EVENTS}, {k: missing[k] for k in table.EVENTS},
+                         np.where(excluded, -1, circ), cat_codes, [c.with_parents for c in combos])
+    rule_idx, undecided = table.select(rules, cols, convention)
+    if undecided.any():
+        _raise_for_row(rules, people, int(np.argmax(undecided)), convention)
+    start_rules = rules.coverage.start_rules
+    stated = np.array([r.stated for r in start_rules] + [False])[rule_idx]
+    rule_idx_stated = np.where(stated, rule_idx, -1)
+    cover = table.cover(rules, rule_idx_stated, cols, convention)
 
     # Money: a table over (rule + 1, category set), looked up once per row.
     fin = rules.financing
@@ -364,9 +238,9 @@ def quote_many(
     payers: list[str] = []
     payer_code = np.full(shape, -1, np.int64)
 
-    def put(table: np.ndarray, na: np.ndarray, i: int, j: int, value: int | None) -> None:
+    def put(values: np.ndarray, na: np.ndarray, i: int, j: int, value: int | None) -> None:
         if value is not None:
-            table[i, j], na[i, j] = value, False
+            values[i, j], na[i, j] = value, False
 
     for i, rule in enumerate(start_rules, start=1):
         for j, combo in enumerate(combos):
@@ -394,19 +268,12 @@ def quote_many(
                 put(sub, sub_na, i, j, 0)
                 put(total, total_na, i, j, late)
 
-    cell = (rule_idx + 1) * n_combos + cat_codes
-    has_rule = rule_idx >= 0
-
-    # Cover: clamp to the coverage period, count the days.
-    ends = np.array([_day(r.ends or period.end) for r in start_rules] + [0], np.int64)
-    may_precede = np.array([r.may_precede_period for r in start_rules] + [False])
-    waits = np.array([r.starts.kind == "after_payment_period" for r in start_rules] + [False])
-    end = ends[rule_idx]
-    start = np.where(start_known & (start < period_start) & ~may_precede[rule_idx], period_start, start)
-    covered = np.maximum(0, end - start + 1)
-    waiting = np.where(waits[rule_idx], np.maximum(0, start - paid - 1), 0)
-
-    payable = pd.arrays.BooleanArray(has_rule, ~has_rule & (paid <= period_end))
+    cell = (rule_idx_stated + 1) * n_combos + cat_codes
+    has_rule = rule_idx_stated >= 0
+    start_known = cover.known
+    _, last = table.domain(rules)
+    refused = excluded | ((rule_idx < 0) & (paid > _day(last)))
+    payable = pd.arrays.BooleanArray(has_rule, ~has_rule & ~refused)
     rule_names = [r.id for r in start_rules]
     out = pd.DataFrame(
         {
@@ -419,10 +286,10 @@ def quote_many(
                 payer_code.ravel()[cell], categories=pd.Index(payers, dtype=object)
             ),
             "total_premium": _int_array(total.ravel()[cell], total_na.ravel()[cell]),
-            "coverage_start": _date_array(start, ~start_known),
-            "coverage_end": _date_array(end, ~has_rule),
-            "covered_days": _int_array(covered, ~start_known),
-            "waiting_days": _int_array(waiting, ~start_known),
+            "coverage_start": _date_array(cover.start, ~start_known),
+            "coverage_end": _date_array(cover.end, ~has_rule),
+            "covered_days": _int_array(cover.covered, ~start_known),
+            "waiting_days": _int_array(cover.waiting, ~start_known),
         },
         index=people.index,
         copy=False,
