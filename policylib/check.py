@@ -16,6 +16,7 @@ from policylib.catalogue import CATEGORIES_FILE, rule_paths
 from policylib.loader import LineMap, Problem, RuleFileError, field_name, load
 from policylib.model import Categories, Cited, NationalStandard, RuleSet
 from policylib.paths import rules_dir
+from policylib.tablecheck import check_table
 
 Loc = tuple[str | int, ...]
 SKIPPED_FIELDS = {"cite", "status", "note", "refers_to", "interpretation", "id"}
@@ -41,6 +42,9 @@ class Report:
     citations: int = 0
     numbers: int = 0
     assumed: int = 0
+    table_rules: int = 0
+    table_not_stated: int = 0
+    table_persons: int = 0
     per_file: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
@@ -52,7 +56,9 @@ class Report:
             f"{self.files} rule files: {self.values} values ({self.stated} stated and cited, "
             f"{self.not_stated} explicitly not stated); {self.citations} citations and "
             f"{self.numbers} numbers and dates verified against the cleaned sources; 0 unverified; "
-            f"{self.assumed} values in not-stated fields recorded as interpretations"
+            f"{self.assumed} values in not-stated fields recorded as interpretations; decision tables: "
+            f"{self.table_rules} start rules ({self.table_not_stated} explicitly not stated) tried on "
+            f"{self.table_persons:,} persons, no overlap and no gap"
         )
 
 
@@ -232,6 +238,34 @@ def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: 
                         f"event '{cond.event}' does not belong to circumstance '{rule.circumstance}'")
         if rule.due == "late_payer_total" and not model.financing.late_payer_total.stated:
             problem(("coverage", "start_rules", i, "due"), "due is late_payer_total but the file states none")
+        tier = {r.id for r in model.coverage.start_rules if r.circumstance == rule.circumstance and r is not rule}
+        for j, other in enumerate(rule.overrides):
+            if other not in tier:
+                problem(("coverage", "start_rules", i, "overrides", j),
+                        f"'{other}' is not another rule of circumstance '{rule.circumstance}'")
+    for i, group in enumerate(model.assistance_timing):
+        if group.recognised_after_window not in windows:
+            problem(("assistance_timing", i, "recognised_after_window"),
+                    f"unknown window '{group.recognised_after_window}'; windows: {', '.join(windows)}")
+        for j, cat in enumerate(group.categories):
+            if cat not in known:
+                problem(("assistance_timing", i, "categories", j), f"unknown category '{cat}'")
+
+
+def _decision_table(model: RuleSet, lines: LineMap, path: Path, report: Report) -> None:
+    """Every person the start rules can tell apart gets exactly one rule (tablecheck)."""
+    found = check_table(model)
+    report.table_rules += found.rules
+    report.table_not_stated += found.not_stated_rules
+    report.table_persons += found.persons
+    counts = report.per_file.setdefault(path.name, {})
+    counts.update(table_rules=found.rules, table_not_stated=found.not_stated_rules, table_persons=found.persons)
+    ids = [r.id for r in model.coverage.start_rules]
+    for finding in found.findings:
+        loc: Loc = ("coverage", "start_rules", ids.index(finding.rules[0])) if finding.rules else (
+            "coverage", "start_rules")
+        report.problems.append(Problem(path, lines.line(loc), field_name(loc),
+                                       f"decision table {finding.kind}: {finding.describe()}"))
 
 
 def check_paths(paths: list[Path] | None = None) -> Report:
@@ -259,5 +293,8 @@ def check_paths(paths: list[Path] | None = None) -> Report:
         if isinstance(model, RuleSet | NationalStandard):
             _provenance(model, lines, path, texts, report)
         if isinstance(model, RuleSet):
+            before = len(report.problems)
             _logic(model, lines, path, known, report)
+            if len(report.problems) == before:  # the table is tried only on a file whose references hold
+                _decision_table(model, lines, path, report)
     return report

@@ -15,7 +15,7 @@ from policylib.engine import CIRCUMSTANCES, EVENT_FOR, InputError, Person, Quote
 from policylib.model import RuleSet
 from policylib.sources import SourceError, load_meta
 
-DATE_ARGUMENTS = ("paid", "born", "lapsed", "discharged", "released")
+DATE_ARGUMENTS = ("paid", "born", "lapsed", "discharged", "released", "recognised")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # English labels with the Chinese terms of the notices beside them.
@@ -206,7 +206,9 @@ def add_quote_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
                    help="assisted category (repeatable; see rules/categories.yaml)")
     p.add_argument("--event", default="regular", metavar="EVENT", help=f"one of: {', '.join(CIRCUMSTANCES)}")
     for name, what in (("paid", "payment"), ("born", "birth"), ("lapsed", "lapse of employee insurance"),
-                       ("discharged", "discharge from active service"), ("released", "release from prison")):
+                       ("discharged", "discharge from active service"), ("released", "release from prison"),
+                       ("recognised", "recognition (身份认定) as a member of the assisted groups; "
+                                      "omit for a status held before the collection window")):
         p.add_argument(f"--{name}", metavar="DATE", help=f"date of {what} (YYYY-MM-DD)")
     p.add_argument("--day-count", default=daycount.DEFAULT_CONVENTION, metavar="CONVENTION",
                    help=f"one of: {', '.join(daycount.CONVENTIONS)} (default {daycount.DEFAULT_CONVENTION})")
