@@ -55,6 +55,7 @@ __all__ = [
 SOURCES_PAGE = "../sources.html"
 NOT_STATED = "not stated"
 NO_RULE = "no rule stated"
+FALLBACK = "as for ordinary residents"
 FINANCING_FIGURES = ("personal_contribution", "fiscal_subsidy", "late_payer_total", "critical_illness_funding")
 
 CIRCUMSTANCE_GLOSS = {
@@ -83,6 +84,7 @@ EVENT_WORDS = {
     "discharged": "discharge from active service",
     "released": "release from prison",
     "paid": "payment",
+    "recognised": "recognition as a member of the group (身份认定)",
 }
 DUE_GLOSS = {
     "standard": "personal contribution less assistance (个人缴费)",
@@ -393,7 +395,13 @@ def condition_words(rules: RuleSet, cond: Condition) -> str:
     if cond.kind == "event_in_coverage_year":
         return f"{event} in the coverage year ({rules.coverage_year})"
     if cond.kind == "event_before_coverage_year":
-        return f"{event} in the year before the coverage year ({rules.coverage_year - 1})"
+        return f"{event} before the coverage year ({rules.coverage_year - 1} or earlier)"
+    if cond.kind == "paid_after_period":
+        return f"paid after the coverage period (after {rules.coverage.period.end.isoformat()})"
+    if cond.kind == "recognised_after_window":
+        window = next((w for w in rules.enrolment.windows if w.id == cond.window), None)
+        end = f" (after {window.end.isoformat()})" if window else ""
+        return f"recognised as a member of the group after {_window_words(rules, cond.window)[0]}{end}"
     return cond.kind
 
 
@@ -449,13 +457,18 @@ def _worked_person(rules: RuleSet, rule: StartRule) -> engine.Person | None:
         else:
             paid_days.append(window.end + dt.timedelta(days=1))
     paid_days += [period.start, period.start + dt.timedelta(days=181)]
+    if any(c.kind == "paid_after_period" for c in rule.when):
+        paid_days.append(period.end + dt.timedelta(days=1))
+    late = [windows[c.window].end + dt.timedelta(days=1) for c in rule.when
+            if c.kind == "recognised_after_window" and c.window in windows]
     event = engine.EVENT_FOR.get(rule.circumstance)
     offsets: list[int | None] = [0, 30, 100, 200, 400] if event else [None]
     cats = tuple(rule.categories[:1])
     for paid in dict.fromkeys(paid_days):
         for offset in offsets:
             dates = {event: paid - dt.timedelta(days=offset)} if event and offset is not None else {}
-            person = engine.Person(categories=cats, circumstance=rule.circumstance, paid=paid, **dates)
+            person = engine.Person(categories=cats, circumstance=rule.circumstance, paid=paid,
+                                   recognised=late[0] if late else None, **dates)
             try:
                 match = engine.matching_rule(rules, person, daycount.DEFAULT_CONVENTION)
             except engine.InputError:
@@ -467,14 +480,16 @@ def _worked_person(rules: RuleSet, rule: StartRule) -> engine.Person | None:
 
 START_COLUMNS = [
     "jurisdiction", "year", "label", "circumstance", "circumstance_gloss", "rule_id", "rule_stated",
-    "categories", "condition", "due", "due_words", "due_amount", "starts", "starts_words", "worked_categories",
+    "rule_status", "categories", "condition", "due", "due_words", "due_amount", "starts", "starts_words",
+    "worked_categories",
     "worked_payment", "worked_event_date", "worked_cover_start", "waiting_days", "reading", "note",
     "source", "clause", "anchor",
 ]
 
 
 def start_rules_table() -> pd.DataFrame:
-    """One row per start rule per local jurisdiction-year, plus ``no rule stated`` for uncovered circumstances."""
+    """One row per start rule per local jurisdiction-year (the decision table, not-stated regions included),
+    plus a row for each circumstance with no rule of its own, which follows the ordinary residents' rules."""
     rows = []
     for _, rules in _local():
         covered = set()
@@ -489,7 +504,8 @@ def start_rules_table() -> pd.DataFrame:
             rows.append({
                 **_ident(rules), "circumstance": rule.circumstance,
                 "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(rule.circumstance, rule.circumstance),
-                "rule_id": rule.id, "rule_stated": True, "categories": ", ".join(rule.categories) or None,
+                "rule_id": rule.id, "rule_stated": True, "rule_status": rule.status,
+                "categories": ", ".join(rule.categories) or None,
                 "condition": " and ".join(parts) or "any payment", "due": rule.due, "due_words": due_words,
                 "due_amount": due_amount, "starts": rule.starts.kind, "starts_words": start_words(rules, rule),
                 "worked_categories": (", ".join(person.categories) or None) if person else None,
@@ -506,8 +522,9 @@ def start_rules_table() -> pd.DataFrame:
             rows.append({
                 **_ident(rules), "circumstance": circumstance,
                 "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(circumstance, circumstance), "rule_id": None,
-                "rule_stated": False, "condition": NO_RULE, "due": "not_stated", "due_words": NOT_STATED,
-                "starts": "not_stated", "starts_words": NOT_STATED, "source": rules.source,
+                "rule_stated": False, "rule_status": None, "condition": f"no rule of its own: {FALLBACK}",
+                "due": "not_stated", "due_words": FALLBACK, "starts": "not_stated", "starts_words": FALLBACK,
+                "source": rules.source,
             })
     return _frame(rows, START_COLUMNS, ints=("due_amount", "waiting_days"),
                   dates=("worked_payment", "worked_event_date", "worked_cover_start"))

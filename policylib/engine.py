@@ -358,9 +358,9 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         cites += citations_of(rules, excluded[0])
         return q
     rule = matching_rule(rules, person, convention)
-    first, last = table.domain(rules)
+    first, _ = table.domain(rules)
     if rule is None:
-        if paid > last:
+        if paid > period.end:
             q.payable = False
             q.payable_reason = f"payment on {paid} is after the coverage period ended ({period.end})"
         elif paid < first:

@@ -271,8 +271,7 @@ def quote_many(
     cell = (rule_idx_stated + 1) * n_combos + cat_codes
     has_rule = rule_idx_stated >= 0
     start_known = cover.known
-    _, last = table.domain(rules)
-    refused = excluded | ((rule_idx < 0) & (paid > _day(last)))
+    refused = excluded | ((rule_idx < 0) & (paid > _day(rules.coverage.period.end)))
     payable = pd.arrays.BooleanArray(has_rule, ~has_rule & ~refused)
     rule_names = [r.id for r in start_rules]
     out = pd.DataFrame(

@@ -191,13 +191,16 @@ def test_start_rules_table() -> None:
     df = compare.start_rules_table()
     for label, group in df.groupby("label"):
         assert set(CIRCUMSTANCES) <= set(group["circumstance"]), label
+    # 肇庆 has no newborn rule: a newborn enrols as an ordinary resident (the table's second tier)
     row = _row(df, jurisdiction="zhaoqing", circumstance="newborn")
-    assert row["condition"] == "no rule stated"
-    assert row["starts_words"] == "not stated"
+    assert row["condition"] == "no rule of its own: as for ordinary residents"
+    assert row["starts_words"] == "as for ordinary residents"
     assert not row["rule_stated"]
-    # 贵州 四（三）4: "新生儿自出生之日起90日内（含90日）参保缴费的，从出生之日起享受"
+    # 贵州 四（三）4, for those who did not pay in the 集中征缴期 (三, 四（一））:
+    # "新生儿自出生之日起90日内（含90日）参保缴费的，从出生之日起享受"
     row = _row(df, jurisdiction="guizhou", rule_id="newborn_within_90_days")
-    assert row["condition"] == "paid within 90 days of birth (inclusive)"
+    assert row["condition"] == ("paid after 集中征缴期 (main) (after 2021-03-31) and "
+                                "paid within 90 days of birth (inclusive)")
     assert row["starts_words"] == "day of birth"
     assert row["clause"] == "四（三）4"
     # 贵州 四（二）: "从缴费之日起60日后（不含60日）享受"; 三: 之和（830元）

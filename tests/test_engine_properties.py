@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policylib import catalogue, daycount, engine
+from policylib import catalogue, daycount, engine, table
 from policylib.model import RuleSet
 
 RULES = [catalogue.rules(e.jurisdiction, e.year) for e in catalogue.local_entries()]
@@ -42,8 +42,13 @@ def check(rules: RuleSet, person: engine.Person, q: engine.Quote) -> None:
             assert q.coverage_start >= rules.coverage.period.start
         assert q.covered_days == max(0, (q.coverage_end - q.coverage_start).days + 1)
         assert q.waiting_days is not None and q.waiting_days >= 0
-    if q.payable is False:
-        assert person.paid is not None and person.paid > rules.coverage.period.end
+    first, _ = table.domain(rules)
+    excluded = bool(engine.excluded_from_enrolment(rules, person.categories))
+    if q.payable is False:  # refused: excluded from enrolment, or paid after the period with no rule for that
+        assert excluded or (person.paid is not None and person.paid > rules.coverage.period.end)
+    if q.payable is None and not excluded:
+        # The decision table has no gap: inside its domain, silence is an explicit not-stated rule.
+        assert person.paid is not None and (person.paid < first or (rule is not None and not rule.stated))
 
 
 @st.composite

@@ -107,11 +107,11 @@ def test_json_not_stated_values_are_null(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_repeated_categories_and_day_count(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["quote", "guizhou", "2021", "--event", "newborn", "--born", "2021-01-15", "--paid", "2021-04-15",
-            "--day-count", "inclusive", "--category", "tekun", "--category", "tekun", "--json"]
+            "--day-count", "inclusive", "--category", "dibao", "--category", "dibao", "--json"]
     code, out, _ = run(argv, capsys)
     assert code == 0
     data = json.loads(out)
-    assert data["categories"] == ["tekun"]
+    assert data["categories"] == ["dibao"]
     assert data["day_count"] == "inclusive" and data["rule"] == "newborn_after_90_days"
 
 

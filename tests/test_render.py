@@ -126,13 +126,13 @@ def test_profile_sections_render_for_every_local_entry(entry: catalogue.Entry) -
     assert ">§" in page  # clause links present
 
 
-def test_no_rule_stated_rows_for_circumstances_without_rules() -> None:
+def test_fallback_rows_for_circumstances_without_rules() -> None:
     table = compare.start_rules_table()
     unstated = table[~table["rule_stated"].astype(bool)]
     entry = next(e for e in catalogue.local_entries()
                  if ((unstated["jurisdiction"] == e.jurisdiction) & (unstated["year"] == e.year)).any())
     out = render.start_rules_html(table, entry.jurisdiction, entry.year)
-    assert '<span class="pl-badge">no rule stated</span>' in out
+    assert '<span class="pl-badge">as for ordinary residents</span>' in out
 
 
 def test_single_year_notes() -> None:

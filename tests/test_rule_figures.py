@@ -61,11 +61,12 @@ def milestone_dates(ruleset: RuleSet) -> set[dt.date]:
 
 
 def start_rule(ruleset: RuleSet, circumstance: str, kind: str, length: int | None = None) -> StartRule:
-    """The one start rule for a circumstance whose first condition has the given kind (and length)."""
+    """The one start rule for a circumstance, for everyone (not only some groups), with a condition of the given
+    kind (and length)."""
     found = [
         r for r in ruleset.coverage.start_rules
-        if r.circumstance == circumstance and any(c.kind == kind and (length is None or c.length == length)
-                                                  for c in r.when)
+        if r.circumstance == circumstance and not r.categories
+        and any(c.kind == kind and (length is None or c.length == length) for c in r.when)
     ]
     assert len(found) == 1, f"{ruleset.jurisdiction}: {len(found)} {circumstance} rules with a {kind} condition"
     return found[0]
@@ -195,11 +196,15 @@ def test_guizhou_newborns() -> None:
     g = rules("guizhou", 2021)
     says("guizhou-2021", "新生儿自出生之日起90日内（含90日）参保缴费的，从出生之日起享受城乡居民医保待遇",
          "自出生之日起90日后（不含90日）参保缴费的，按年度个人缴费标准和政府补助标准之和缴纳参保费用，并从缴费之日起60日后（不含60日）")
+    # 三 and 四（一）: these rules are for those who did not pay in the 集中征缴期
+    says("guizhou-2021", "未在集中征缴期内缴纳2021年度城乡居民医保费的")
     timely = start_rule(g, "newborn", "paid_within", 90)
-    assert [(c.event, c.include_bound) for c in timely.when] == [("born", True)]
+    assert [(c.kind, c.window or c.event, c.include_bound) for c in timely.when] == [
+        ("paid_after_window", "main", True), ("paid_within", "born", True)]
     assert (timely.starts.kind, timely.starts.event) == ("event_day", "born")
     late = start_rule(g, "newborn", "paid_after", 90)
-    assert [(c.event, c.include_bound) for c in late.when] == [("born", False)]
+    assert [(c.kind, c.window or c.event, c.include_bound) for c in late.when] == [
+        ("paid_after_window", "main", True), ("paid_after", "born", False)]
     assert late.due == "late_payer_total"
     assert (late.starts.kind, late.starts.length, late.starts.include_bound) == ("after_payment_period", 60, False)
 
@@ -209,10 +214,12 @@ def test_guizhou_employees_leaving_employee_insurance() -> None:
     says("guizhou-2021", "可在职工医保暂停缴费90日内（含90日）参加城乡居民医保，缴费之日起享受城乡居民医保待遇",
          "超过90日（不含90日）缴费的，按年度个人缴费标准和政府补助标准之和缴纳参保费用，并从缴费之日起60日后（不含60日）开始享受")
     timely = start_rule(g, "employee_lapse", "paid_within", 90)
-    assert [(c.event, c.include_bound) for c in timely.when] == [("lapsed", True)]
+    assert [(c.kind, c.window or c.event, c.include_bound) for c in timely.when] == [
+        ("paid_after_window", "main", True), ("paid_within", "lapsed", True)]
     assert timely.starts.kind == "payment_day"
     late = start_rule(g, "employee_lapse", "paid_after", 90)
-    assert [(c.event, c.include_bound) for c in late.when] == [("lapsed", False)]
+    assert [(c.kind, c.window or c.event, c.include_bound) for c in late.when] == [
+        ("paid_after_window", "main", True), ("paid_after", "lapsed", False)]
     assert late.due == "late_payer_total"
     assert (late.starts.kind, late.starts.length, late.starts.include_bound) == ("after_payment_period", 60, False)
 
@@ -263,10 +270,9 @@ def test_dongxiang_window_and_coverage() -> None:
     window(d, D(2020, 9, 1), D(2020, 12, 31))
     assert (d.coverage.period.start, d.coverage.period.end) == (D(2021, 1, 1), D(2021, 12, 31))
     newborn = [r for r in d.coverage.start_rules if r.circumstance == "newborn"]
-    assert newborn
-    for rule in newborn:
-        within = [c for c in rule.when if c.kind == "paid_within"]
-        assert [(c.length, c.unit, c.include_bound) for c in within] == [(90, "days", True)]
+    counted = [(c.kind, c.length, c.unit, c.include_bound) for r in newborn for c in r.when
+               if c.kind in ("paid_within", "paid_after")]
+    assert counted and set(counted) == {("paid_within", 90, "days", True), ("paid_after", 90, "days", False)}
 
 
 # --------------------------------------------------------------------------- Langxi 2025

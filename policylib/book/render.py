@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from policylib.compare import CIRCUMSTANCE_GLOSS, NO_RULE, NOT_STATED, clause_link
+from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link
 
 __all__ = [
     "Column",
@@ -131,7 +131,7 @@ def status_cell(status: object) -> Html:
     if is_missing(status):
         return badge()
     text = str(status)
-    for word in (NO_RULE, NOT_STATED):
+    for word in (NO_RULE, NOT_STATED, FALLBACK):
         if text.startswith(word):
             rest = text[len(word):].strip()
             if rest.startswith("(") and rest.endswith(")"):
@@ -628,7 +628,7 @@ def calendar_table(events: pd.DataFrame, jurisdiction: str | None = None, year: 
 
 def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
     """Start-of-cover rules per circumstance (:func:`policylib.compare.start_rules_table`), with worked
-    dates and "no rule stated" rows for circumstances the notice does not address."""
+    dates and "as for ordinary residents" rows for circumstances with no rule of their own."""
     rows = _only(rules_table, jurisdiction, year)
 
     def worked(r: Mapping[str, Any]) -> Html:
@@ -647,7 +647,7 @@ def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None,
     columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
     columns += [
         Column("Circumstance", lambda r: circumstance(r["circumstance"])),
-        Column("Rule", lambda r: r["rule_id"] if r["rule_stated"] else badge(NO_RULE)),
+        Column("Rule", lambda r: r["rule_id"] if r["rule_stated"] else badge(FALLBACK)),
         Column("When", lambda r: r["condition"] if r["rule_stated"] else ""),
         Column("Pays", lambda r: r["due_words"] if r["due"] != "not_stated" else badge()),
         Column("Cover starts", lambda r: status_cell(r["starts_words"]) if r["starts"] == "not_stated"
