@@ -71,8 +71,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policylib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="validate rule files: schema, logic and citations")
-    p.add_argument("paths", nargs="*", help="rule files (default: all under rules/)")
+    p = sub.add_parser("check", help="validate rule files and sources: schema, logic and citations")
+    p.add_argument("paths", nargs="*", help="rule files or sources' meta.yaml / corrections.yaml "
+                   "(default: every rule file and source)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("list", help="jurisdiction-years known")
     p.set_defaults(func=cmd_list)
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policylib {args.command}: {exc}", file=sys.stderr)
         return 2
     except RuleFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except sources.SourceFileError as exc:
         print(exc, file=sys.stderr)
         return 1
     except sources.SourceError as exc:
