@@ -1,4 +1,7 @@
-"""The `policylib` command line: check, list, show, sources (quote: policylib.quote_cli; diff: policylib.diff)."""
+"""The `policylib` command line: check, list, show, sources, schema, new.
+
+quote: policylib.quote_cli; diff: policylib.diff.
+"""
 
 from __future__ import annotations
 
@@ -68,6 +71,21 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from policylib.schema import schema_text
+
+    text = schema_text()
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise UsageError(f"no such directory: {output.parent}")
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policylib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="list sources, or --rebuild their cleaned texts")
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("schema", help="JSON Schema of a rule file, generated from the model")
+    p.add_argument("--output", metavar="PATH", help="write the schema here (default: standard output)")
+    p.set_defaults(func=cmd_schema)
     try:
         from policylib.quote_cli import add_quote_parser
     except ImportError:
