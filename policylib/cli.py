@@ -86,6 +86,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from policylib.scaffold import NewJurisdiction, ScaffoldError, lay_out, parse_year
+
+    try:
+        request = NewJurisdiction(args.jurisdiction, parse_year(args.year), args.name_zh, args.name_en, args.level)
+        written = lay_out(request)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"created the skeleton of {request.key}:")
+    for path in written:
+        print(f"  {path}")
+    print(
+        "next: paste the notice into received.txt, run `policylib sources --rebuild`, then replace every "
+        "TODO until `policylib check` passes (see book/add-jurisdiction.md).\n"
+        "Fill these files before `make book`: the book shows every rule file under rules/."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policylib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="JSON Schema of a rule file, generated from the model")
     p.add_argument("--output", metavar="PATH", help="write the schema here (default: standard output)")
     p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("new", help="skeleton files for a new jurisdiction-year")
+    p.add_argument("jurisdiction", help="lowercase slug, e.g. langxi")
+    p.add_argument("year", help="coverage year, 2000-2100")
+    p.add_argument("--name-zh", help="name as the notice writes it, e.g. 郎溪县")
+    p.add_argument("--name-en", help="English name, e.g. Langxi")
+    p.add_argument("--level", choices=("city", "county", "province"))
+    p.set_defaults(func=cmd_new)
     try:
         from policylib.quote_cli import add_quote_parser
     except ImportError:
