@@ -546,7 +546,8 @@ def intro_page(title: str) -> str:
         "national minimum standards.\n"
         "- **Training**: worked cases for the staff who apply the rules.\n"
         "- **Reference**: a {doc}`primer <primer>` on how the drive works, the {doc}`methods <methods>`, "
-        "how to {doc}`add a jurisdiction <add-jurisdiction>`, a {doc}`glossary <glossary>`, the "
+        "how to {doc}`add a jurisdiction <add-jurisdiction>`, the {doc}`rule file reference <schema>`, "
+        "a {doc}`glossary <glossary>`, the "
         "{doc}`sources <sources>` and the {doc}`downloads <downloads>`.\n",
         "Every figure is cited: a link takes you to its clause on the {doc}`sources <sources>` page. "
         "What a notice does not state is shown as *not stated*, with the document it refers to where "
