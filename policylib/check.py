@@ -16,7 +16,9 @@ from policylib.catalogue import CATEGORIES_FILE, rule_paths
 from policylib.loader import LineMap, Problem, RuleFileError, field_name, load
 from policylib.model import Categories, Cited, NationalStandard, RuleSet
 from policylib.paths import rules_dir
+from policylib.source_check import SOURCE_FILES, check_source, source_directories
 from policylib.tablecheck import check_table
+from policylib.todo import todo_problems, without_duplicates
 
 Loc = tuple[str | int, ...]
 SKIPPED_FIELDS = {"cite", "status", "note", "refers_to", "interpretation", "id"}
@@ -36,6 +38,7 @@ class Report:
 
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    sources: int = 0
     values: int = 0
     stated: int = 0
     not_stated: int = 0
@@ -58,7 +61,8 @@ class Report:
             f"{self.numbers} numbers and dates verified against the cleaned sources; 0 unverified; "
             f"{self.assumed} values in not-stated fields recorded as interpretations; decision tables: "
             f"{self.table_rules} start rules ({self.table_not_stated} explicitly not stated) tried on "
-            f"{self.table_persons:,} persons, no overlap and no gap"
+            f"{self.table_persons:,} persons, no overlap and no gap; "
+            f"{self.sources} source directories (meta.yaml, corrections.yaml) valid"
         )
 
 
@@ -268,33 +272,58 @@ def _decision_table(model: RuleSet, lines: LineMap, path: Path, report: Report) 
                                        f"decision table {finding.kind}: {finding.describe()}"))
 
 
+def _check_rule_file(path: Path, known: set[str], texts: _Texts, report: Report) -> None:
+    """Schema, placeholders, then (once nothing is left to fill) provenance and logic of one file."""
+    todos = todo_problems(path)
+    report.problems.extend(todos)
+    try:
+        model, lines = load(path)
+    except RuleFileError as exc:
+        report.problems.extend(without_duplicates(exc.problems, todos))
+        return
+    if todos:
+        return
+    if isinstance(model, RuleSet | NationalStandard):
+        _provenance(model, lines, path, texts, report)
+    if isinstance(model, RuleSet):
+        before = len(report.problems)
+        _logic(model, lines, path, known, report)
+        if len(report.problems) == before:  # the table is tried only on a file whose references hold
+            _decision_table(model, lines, path, report)
+
+
+def _check_sources(directories: list[Path], report: Report) -> None:
+    for directory in directories:
+        problems = check_source(directory)
+        report.problems.extend(problems)
+        report.sources += not problems
+
+
 def check_paths(paths: list[Path] | None = None) -> Report:
-    """Check the given rule files (all by default) and return a report; never raises."""
+    """Check the given rule or source files (by default every rule file and source); never raises.
+
+    A path named ``meta.yaml`` or ``corrections.yaml`` selects its source directory.
+    """
     directory = rules_dir()
-    paths = [Path(p) for p in paths] if paths else rule_paths(directory)
+    given = [Path(p) for p in paths or []]
+    source_dirs = sorted({p.parent for p in given if p.name in SOURCE_FILES})
+    rule_files = [p for p in given if p.name not in SOURCE_FILES]
+    if not given:
+        rule_files, source_dirs = rule_paths(directory), source_directories()
     report = Report()
     known: set[str] = set()
-    try:
-        cats, _ = load(directory / CATEGORIES_FILE)
-        if isinstance(cats, Categories):
-            known = {c.id for c in cats.categories}
-    except RuleFileError as exc:
-        report.problems.extend(exc.problems)
+    if rule_files:
+        try:
+            cats, _ = load(directory / CATEGORIES_FILE)
+            if isinstance(cats, Categories):
+                known = {c.id for c in cats.categories}
+        except RuleFileError as exc:
+            report.problems.extend(exc.problems)
     texts = _Texts()
-    for path in paths:
+    for path in rule_files:
         if path.name == CATEGORIES_FILE:
             continue
         report.files += 1
-        try:
-            model, lines = load(path)
-        except RuleFileError as exc:
-            report.problems.extend(exc.problems)
-            continue
-        if isinstance(model, RuleSet | NationalStandard):
-            _provenance(model, lines, path, texts, report)
-        if isinstance(model, RuleSet):
-            before = len(report.problems)
-            _logic(model, lines, path, known, report)
-            if len(report.problems) == before:  # the table is tried only on a file whose references hold
-                _decision_table(model, lines, path, report)
+        _check_rule_file(path, known, texts, report)
+    _check_sources(source_dirs, report)
     return report

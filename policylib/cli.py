@@ -1,4 +1,7 @@
-"""The `policylib` command line: check, list, show, sources (quote: policylib.quote_cli; diff: policylib.diff)."""
+"""The `policylib` command line: check, list, show, sources, schema, new.
+
+quote: policylib.quote_cli; diff: policylib.diff.
+"""
 
 from __future__ import annotations
 
@@ -68,11 +71,46 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from policylib.schema import schema_text
+
+    text = schema_text()
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise UsageError(f"no such directory: {output.parent}")
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from policylib.scaffold import NewJurisdiction, ScaffoldError, lay_out, parse_year
+
+    try:
+        request = NewJurisdiction(args.jurisdiction, parse_year(args.year), args.name_zh, args.name_en, args.level)
+        written = lay_out(request)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"created the skeleton of {request.key}:")
+    for path in written:
+        print(f"  {path}")
+    print(
+        "next: paste the notice into received.txt, run `policylib sources --rebuild`, then replace every "
+        "TODO until `policylib check` passes (see book/add-jurisdiction.md).\n"
+        "Fill these files before `make book`: the book shows every rule file under rules/."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policylib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="validate rule files: schema, logic and citations")
-    p.add_argument("paths", nargs="*", help="rule files (default: all under rules/)")
+    p = sub.add_parser("check", help="validate rule files and sources: schema, logic and citations")
+    p.add_argument("paths", nargs="*", help="rule files or sources' meta.yaml / corrections.yaml "
+                   "(default: every rule file and source)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("list", help="jurisdiction-years known")
     p.set_defaults(func=cmd_list)
@@ -84,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="list sources, or --rebuild their cleaned texts")
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("schema", help="JSON Schema of a rule file, generated from the model")
+    p.add_argument("--output", metavar="PATH", help="write the schema here (default: standard output)")
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("new", help="skeleton files for a new jurisdiction-year")
+    p.add_argument("jurisdiction", help="lowercase slug, e.g. langxi")
+    p.add_argument("year", help="coverage year, 2000-2100")
+    p.add_argument("--name-zh", help="name as the notice writes it, e.g. 郎溪县")
+    p.add_argument("--name-en", help="English name, e.g. Langxi")
+    p.add_argument("--level", choices=("city", "county", "province"))
+    p.set_defaults(func=cmd_new)
     try:
         from policylib.quote_cli import add_quote_parser
     except ImportError:
@@ -103,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policylib {args.command}: {exc}", file=sys.stderr)
         return 2
     except RuleFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except sources.SourceFileError as exc:
         print(exc, file=sys.stderr)
         return 1
     except sources.SourceError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from policylib.model import Categories, NationalStandard, RuleSet
 
@@ -133,8 +133,12 @@ def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[
             problems.append(Problem(path, node.start_mark.line + 1, field_name(loc), f"not a date: {exc}"))
 
 
-def read_yaml(path: Path) -> tuple[Any, LineMap]:
-    """Read a rule file as plain data, refusing anything that is not plain YAML."""
+def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, LineMap]:
+    """Read a YAML file as plain data, refusing anything that is not plain YAML.
+
+    ``expect`` is the type of the top-level value; a list file that is empty (or only comments)
+    reads as an empty list.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -150,6 +154,8 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
     _reject_unsafe_events(text, path)
     try:
         node = yaml.compose(text, Loader=SAFE_LOADER)
+        if node is None and expect is list:
+            return [], LineMap()
         if node is None:
             raise RuleFileError([Problem(path, 1, "", "file is empty")])
         lines = LineMap()
@@ -166,8 +172,9 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
         raise RuleFileError([Problem(path, None, "", f"not valid YAML: {exc}")]) from None
     except ValueError as exc:
         raise RuleFileError([Problem(path, None, "", f"a value cannot be read: {exc}")]) from None
-    if not isinstance(data, dict):
-        raise RuleFileError([Problem(path, 1, "", "a rule file must be a mapping of fields")])
+    if not isinstance(data, expect):
+        shape = "a mapping of fields" if expect is dict else "a list"
+        raise RuleFileError([Problem(path, 1, "", f"the file must be {shape}")])
     return data, lines
 
 
@@ -179,10 +186,10 @@ def _model_for(path: Path, data: dict[str, Any]) -> type[BaseModel]:
     return RuleSet
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: dict[str, Any], spelled_in: str = "policylib/model.py") -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        return "unknown field (check the spelling against policylib/model.py)"
+        return f"unknown field (check the spelling against {spelled_in})"
     if error["type"] == "missing":
         return "required field is missing"
     if "input" in error and error["type"] not in ("model_type", "dict_type"):
@@ -196,14 +203,23 @@ def load(path: Path) -> tuple[BaseModel, LineMap]:
     """Load and validate one rule file; raises RuleFileError naming file, line and field."""
     path = Path(path)
     data, lines = read_yaml(path)
-    model = _model_for(path, data)
+    return validate(_model_for(path, data), data, lines, path), lines
+
+
+def validate(model: type[BaseModel] | TypeAdapter[Any], data: Any, lines: LineMap, path: Path,
+             spelled_in: str = "policylib/model.py") -> Any:
+    """Validate plain data read by :func:`read_yaml`; raises RuleFileError naming file, line and field.
+
+    ``spelled_in`` names the module that defines the fields, for the unknown-field message.
+    """
+    check = model.validate_python if isinstance(model, TypeAdapter) else model.model_validate
     try:
-        return model.model_validate(data), lines
+        return check(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
-            problems.append(Problem(path, lines.line(loc), field_name(loc), _describe(error)))
+            problems.append(Problem(path, lines.line(loc), field_name(loc), _describe(error, spelled_in)))
         raise RuleFileError(problems) from None
 
 

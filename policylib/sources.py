@@ -20,11 +20,11 @@ import string
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from policylib.loader import Problem, RuleFileError, read_yaml, validate
 from policylib.paths import sources_dir
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ __all__ = [
     "Correction",
     "CorrectionError",
     "SourceError",
+    "SourceFileError",
     "SourceMeta",
     "Trim",
     "apply_corrections",
@@ -43,6 +44,8 @@ __all__ = [
     "load_corrections",
     "load_meta",
     "normalize",
+    "read_corrections",
+    "read_meta",
     "rebuild_all",
     "received_text",
     "source_dir",
@@ -54,10 +57,19 @@ META_FILE = "meta.yaml"
 CORRECTIONS_FILE = "corrections.yaml"
 RECEIVED_FILE = "received.txt"
 CLEAN_FILE = "clean.txt"
+RECEIVED_PLACEHOLDER = "# policylib new: replace this whole file with the notice"
 
 
 class SourceError(ValueError):
     """A source directory or one of its files is missing or inconsistent."""
+
+
+class SourceFileError(SourceError):
+    """A meta or corrections file that cannot be used; carries every problem, one line each."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
 
 
 class CorrectionError(SourceError):
@@ -314,40 +326,46 @@ def source_ids() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / META_FILE).is_file())
 
 
-def _read_yaml(path: Path) -> object:
-    """Parse a YAML file, turning I/O and syntax problems into :class:`SourceError`."""
+def _read_checked(path: Path, model: type[BaseModel] | TypeAdapter[Any], expect: type[dict] | type[list]) -> Any:
+    """Read a source file with the hardened rule-file loader and validate it."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SourceError(f"missing file {path}") from exc
-    except yaml.YAMLError as exc:
-        raise SourceError(f"{path}: invalid YAML: {exc}") from exc
+        data, lines = read_yaml(path, expect)
+        return validate(model, data, lines, path, spelled_in="policylib/sources.py"), lines
+    except RuleFileError as exc:
+        raise SourceFileError(exc.problems) from None
+
+
+def read_meta(path: Path) -> SourceMeta:
+    """Load and validate a ``meta.yaml``; its ``id`` must match its directory's name."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceFileError([Problem(path, None, "", "missing file")])
+    meta, lines = _read_checked(path, SourceMeta, dict)
+    if meta.id != path.parent.name:
+        raise SourceFileError(
+            [Problem(path, lines.line(("id",)), "id", f"{meta.id!r} does not match the directory name "
+                     f"{path.parent.name!r}")]
+        )
+    return meta
+
+
+def read_corrections(path: Path) -> list[Correction]:
+    """Load and validate a ``corrections.yaml`` (a list; a missing or empty file means none)."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    corrections, _ = _read_checked(path, _CORRECTIONS, list)
+    return corrections
 
 
 def load_meta(source_id: str) -> SourceMeta:
     """Load and validate ``sources/<id>/meta.yaml``; its ``id`` must match the directory."""
-    path = source_dir(source_id) / META_FILE
-    try:
-        meta = SourceMeta.model_validate(_read_yaml(path))
-    except ValidationError as exc:
-        raise SourceError(f"{path}: {exc}") from exc
-    if meta.id != source_id:
-        raise SourceError(f"{path}: id {meta.id!r} does not match the directory name {source_id!r}")
-    return meta
+    return read_meta(source_dir(source_id) / META_FILE)
 
 
 def load_corrections(source_id: str) -> list[Correction]:
     """Load ``sources/<id>/corrections.yaml`` (a list; a missing or empty file means none)."""
-    path = source_dir(source_id) / CORRECTIONS_FILE
-    if not path.is_file():
-        return []
-    data = _read_yaml(path)
-    if data is None:
-        return []
-    try:
-        return _CORRECTIONS.validate_python(data)
-    except ValidationError as exc:
-        raise SourceError(f"{path}: {exc}") from exc
+    return read_corrections(source_dir(source_id) / CORRECTIONS_FILE)
 
 
 def received_text(source_id: str) -> str:

@@ -530,3 +530,65 @@ def test_the_copied_tree_passes_before_mutation(project: Path) -> None:
     result = run_cli("check", cwd=project, home=project)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: ")
+
+
+# --------------------------------------------------------------------------- tests: source files
+#
+# Each source's meta.yaml and corrections.yaml are read with the same hardened loader and
+# checked against policylib.sources.SourceMeta / Correction by a whole-tree `policylib check`.
+
+LANGXI_LAST_WHY = "  why: doubled word 工作"
+
+
+def break_source_file(project: Path, source: str, name: str, old: str, new: str) -> tuple[Path, str]:
+    """Replace one snippet in a copied source file; return its path and new text."""
+    path = project / "sources" / source / name
+    text = replace_once(path.read_text(encoding="utf-8"), old, new)
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def test_unknown_kind_in_corrections_is_rejected(project: Path) -> None:
+    path, text = break_source_file(project, "langxi-2025", "corrections.yaml", LANGXI_LAST_WHY,
+                                   "  kind: doubled_word\n" + LANGXI_LAST_WHY)
+    result = run_cli("check", cwd=project, home=project)
+    assert_rejected(result, path, line_of(text, "kind: doubled_word"), re.escape("[6].kind"),
+                    re.escape("unknown field (check the spelling against policylib/sources.py)"))
+
+
+def test_unknown_kind_value_in_meta_is_rejected(project: Path) -> None:
+    path, text = break_source_file(project, "guizhou-2021", "meta.yaml", "kind: official_notice\n",
+                                   "kind: notice\n")
+    result = run_cli("check", cwd=project, home=project)
+    assert_rejected(result, path, line_of(text, "kind: notice"), "kind",
+                    re.escape("Input should be 'official_notice', 'secondary_reprint' or 'statute' (got 'notice')"))
+
+
+def test_missing_required_meta_field_is_rejected(project: Path) -> None:
+    path, _ = break_source_file(project, "guizhou-2021", "meta.yaml", "received_from: shared/seeds/", "# ")
+    result = run_cli("check", cwd=project, home=project)
+    assert_rejected(result, path, 1, "received_from", re.escape("required field is missing"))
+
+
+def test_wrong_type_in_meta_is_rejected(project: Path) -> None:
+    path, text = break_source_file(project, "zhaoqing-2021", "meta.yaml", "coverage_year: 2021\n",
+                                   "coverage_year: next year\n")
+    result = run_cli("check", cwd=project, home=project)
+    assert_rejected(result, path, line_of(text, "coverage_year: next"), "coverage_year",
+                    r"Input should be a valid integer.*\(got 'next year'\)")
+
+
+def test_unknown_extra_key_in_meta_is_rejected(project: Path) -> None:
+    path, text = break_source_file(project, "dongxiang-2021", "meta.yaml", "level: county\n",
+                                   "level: county\nissuer_count: 2\n")
+    result = run_cli("check", cwd=project, home=project)
+    assert_rejected(result, path, line_of(text, "issuer_count"), "issuer_count",
+                    re.escape("unknown field (check the spelling against policylib/sources.py)"))
+
+
+def test_a_source_file_can_be_checked_alone(project: Path) -> None:
+    path, text = break_source_file(project, "langxi-2025", "corrections.yaml", LANGXI_LAST_WHY,
+                                   "  kind: doubled_word\n" + LANGXI_LAST_WHY)
+    result = run_cli("check", str(path), cwd=project, home=project)
+    assert_rejected(result, path, line_of(text, "kind: doubled_word"), re.escape("[6].kind"), "unknown field")
+    assert "rules/" not in result.stderr

@@ -288,3 +288,55 @@ def test_the_pipeline_regenerates_the_pages_only_when_their_inputs_change(projec
     (project / "rules" / "guizhou-2021.yaml").write_text("schema_version: 1\nnot: a rule file\n", encoding="utf-8")
     with pytest.raises(pipeline.BookBuildError, match="cannot generate the book's pages"):
         pipeline.write_generated_pages(paths, pipeline.file_digests(project), echo=messages.append)
+
+
+# --------------------------------------------------------------------------- rule-file reference
+
+
+def _section(page: str, model: type) -> str:
+    """The part of the reference page about one model."""
+    from policylib.book import schema_page
+
+    start = page.index(f"({schema_page.anchor(model.__name__)})=")
+    end = page.find("\n(schema-", start + 1)
+    return page[start: end if end > 0 else len(page)]
+
+
+def _row(section: str, field: str) -> str:
+    return next(line for line in section.splitlines() if line.startswith(f"| `{field}` |"))
+
+
+def test_schema_page_lists_every_field_and_kind_of_start_rules_and_conditions() -> None:
+    from typing import get_args
+
+    from policylib.book.schema_page import schema_page
+    from policylib.model import Condition, Start, StartRule
+
+    page = schema_page()
+    for model in (StartRule, Condition, Start):
+        section = _section(page, model)
+        for name in model.model_fields:
+            assert _row(section, name), f"{model.__name__}.{name} is missing from the reference page"
+    for model in (Condition, Start):
+        row = _row(_section(page, model), "kind")
+        for value in get_args(model.model_fields["kind"].annotation):
+            assert f"`{value}`" in row, f"{model.__name__}.kind: {value} is not listed"
+    assert "```yaml\n" in _section(page, StartRule), "the start rule has no example"
+
+
+def test_schema_page_escapes_names_and_descriptions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policylib.book import schema_page
+
+    evil = "<script>alert(1)</script> | `x`"
+    schema = {
+        "title": "RuleSet",
+        "description": evil,
+        "properties": {evil: {"type": "string", "description": evil, "enum": [evil]}},
+        "required": [evil],
+    }
+    monkeypatch.setattr(schema_page, "rule_file_schema", lambda: schema)
+    page = schema_page.schema_page()
+    assert "<script>" not in page
+    assert r"\<script\>" in page
+    [row] = [line for line in page.splitlines() if "alert" in line and line.startswith("| ")]
+    assert row.count(" | ") == 4, f"a cell broke the table: {row}"

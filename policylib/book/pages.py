@@ -1,4 +1,5 @@
-"""Generated pages of the book: introduction, sources with one anchor per clause, glossary, downloads.
+"""Generated pages of the book: introduction, sources with one anchor per clause, glossary, downloads,
+and the rule-file reference (:mod:`policylib.book.schema_page`).
 
 The pages are built from the catalogue, the rule files and the cleaned source texts, and written
 only when their bytes change (:func:`write_pages`). Source text and metadata are HTML-escaped;
@@ -545,7 +546,8 @@ def intro_page(title: str) -> str:
         "national minimum standards.\n"
         "- **Training**: worked cases for the staff who apply the rules.\n"
         "- **Reference**: a {doc}`primer <primer>` on how the drive works, the {doc}`methods <methods>`, "
-        "how to {doc}`add a jurisdiction <add-jurisdiction>`, a {doc}`glossary <glossary>`, the "
+        "how to {doc}`add a jurisdiction <add-jurisdiction>`, the {doc}`rule file reference <schema>`, "
+        "a {doc}`glossary <glossary>`, the "
         "{doc}`sources <sources>` and the {doc}`downloads <downloads>`.\n",
         "Every figure is cited: a link takes you to its clause on the {doc}`sources <sources>` page. "
         "What a notice does not state is shown as *not stated*, with the document it refers to where "
@@ -759,12 +761,13 @@ def downloads_page(files: Sequence[Path]) -> str:
 
 # --------------------------------------------------------------------------- writing
 
-GENERATED_PAGES = ("intro", "sources", "glossary", "downloads")  # the pages write_pages writes
+GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")  # the pages write_pages writes
 
 
 def write_pages(book: Path, title: str) -> list[str]:
     """Write the generated pages and downloads under ``book``; return the files (relative, sorted)."""
     from policylib.book.pipeline import write_if_changed
+    from policylib.book.schema_page import schema_page
 
     files = export_downloads(book / DOWNLOADS_DIR)
     pages = {
@@ -772,6 +775,7 @@ def write_pages(book: Path, title: str) -> list[str]:
         "sources": sources_page(),
         "glossary": glossary_page(),
         "downloads": downloads_page(files),
+        "schema": schema_page(),
     }
     for name, text in pages.items():
         write_if_changed(book / f"{name}.md", text)

@@ -1,7 +1,7 @@
 """Build the book: execute the notebook templates with papermill, then the HTML with Jupyter Book.
 
-Steps: generate the introduction, sources, glossary and downloads pages when their inputs
-changed (:mod:`policylib.book.pages`); write ``_config.yml``, ``_toc.yml`` and any missing
+Steps: generate the introduction, sources, glossary, downloads and rule-file reference pages
+when their inputs changed (:mod:`policylib.book.pages`); write ``_config.yml``, ``_toc.yml`` and any missing
 placeholder page; execute each notebook whose inputs changed (in parallel, one kernel per
 notebook); normalise the executed notebooks so that their bytes depend only on their inputs;
 build the HTML into a staging directory and publish it to ``book/_build/html`` only when the
@@ -48,11 +48,12 @@ REFERENCE = "Reference"
 PARTS = (PROFILES, COMPARISONS, TRAINING, REFERENCE)
 
 INTRO_PAGE = "intro"
-GENERATED_PAGES = ("intro", "sources", "glossary", "downloads")  # written by policylib.book.pages
+GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")  # written by policylib.book.pages
 REFERENCE_PAGES: dict[str, str] = {
     "primer": "Primer",
     "methods": "Methods",
     "add-jurisdiction": "Adding a jurisdiction",
+    "schema": "Rule file reference",
     "regression": "Regression checks",
     "glossary": "Glossary",
     "sources": "Sources",
@@ -518,7 +519,7 @@ def _pages_inputs(paths: Paths, digests: dict[str, str]) -> str:
     """Digest of what the generated pages depend on: the inputs, the book code and the title."""
     book_code = {
         f"policylib/book/{name}": _sha256((Path(__file__).parent / name).read_bytes())
-        for name in ("pages.py", "pipeline.py")
+        for name in ("pages.py", "pipeline.py", "schema_page.py")
     }
     return _sha256(f"{FORMAT_VERSION}\n{TITLE}\n{_combine({**digests, **book_code})}".encode())
 
@@ -533,7 +534,7 @@ class PagesRun:
 
 
 def start_generated_pages(paths: Paths, files: dict[str, str], *, force: bool = False) -> PagesRun | None:
-    """Start regenerating the introduction, sources, glossary and downloads if their inputs changed.
+    """Start regenerating the generated pages (:data:`GENERATED_PAGES`) if their inputs changed.
 
     The generator runs in its own process, alongside the notebooks; returns None when the pages
     are up to date.
