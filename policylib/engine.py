@@ -127,6 +127,20 @@ def _category_tree() -> tuple[dict[str, str | None], dict[str, tuple[str, ...]]]
     return parents, {k: tuple(v) for k, v in children.items()}
 
 
+@lru_cache(maxsize=8)
+def _status_categories() -> frozenset[str]:
+    return frozenset(c.id for c in categories().categories if c.kind == "status")
+
+
+def held_categories(person: Person) -> tuple[str, ...]:
+    """The person's categories at payment: an assisted status recognised (身份认定) after the payment day was
+    not yet held when the person paid (a refund, where a notice grants one, is a matter for its provisions)."""
+    if person.recognised is None or person.paid is None or person.recognised <= person.paid:
+        return tuple(sorted(set(person.categories)))
+    status = _status_categories()
+    return tuple(sorted({c for c in person.categories if c in status}))
+
+
 def resolve_groups(rules: RuleSet, category: str) -> list[AssistedGroup]:
     """The assisted groups a canonical category falls in, falling back to its parent category."""
     parents, children = _category_tree()
@@ -220,6 +234,10 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
                          "its help applies from next year, not this year.")
             cited.append(timing)
             continue
+        if cat in _status_categories() and cat not in excluded:
+            notes.append(f"'{cat}' is a status, not an assisted group: it brings no assistance, and this notice "
+                         "does not exclude it from enrolment.")
+            continue
         if cat in excluded:
             notes.append(f"'{cat}' ({excluded[cat].name_zh}) is excluded from assistance by this notice.")
             cited.append(excluded[cat])
@@ -278,12 +296,20 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
     if best_group.interpretation:
         notes.append(f"Reading of {best_group.name_zh}: {best_group.interpretation.reading}")
     cited.append(best_group)
-    return Assistance(best, upper_bound, (best_group,), _payer(best_group), tuple(notes), tuple(cited))
+    payer: str | None = _payer(best_group)
+    capped = [(g, v if contribution is None or v is None else min(v, contribution)) for g, v in candidates]
+    tied = {_payer(g) for g, v in capped if v == best}
+    if len(tied) > 1:
+        notes.append(f"Several groups give the same help ({best} yuan) through different payers "
+                     f"({'; '.join(sorted(tied))}); the notice does not say which one pays.")
+        payer = None
+    return Assistance(best, upper_bound, (best_group,), payer, tuple(notes), tuple(cited))
 
 
 def _combo(person: Person) -> frozenset[str]:
     parents, _ = _category_tree()
-    return frozenset(person.categories) | {p for c in person.categories if (p := parents.get(c))}
+    held = held_categories(person)
+    return frozenset(held) | {p for c in held if (p := parents.get(c))}
 
 
 def matching_rule(rules: RuleSet, person: Person, convention: daycount.Convention) -> StartRule | None:
@@ -336,7 +362,14 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     fiscal = fin.fiscal_subsidy.amount
     cites: list[dict[str, str]] = []
     notes: list[str] = [f"Day counting: {daycount.describe(convention)}"]
-    cats = tuple(sorted(set(person.categories)))
+    cats = held_categories(person)
+    if cats != tuple(sorted(set(person.categories))):
+        notes.append(f"Recognised as a member of the assisted groups on {person.recognised}, after paying: at payment "
+                     "the person was not yet in them.")
+        for provision in rules.enrolment.refunds:
+            if provision.applies_when == "recognised_after_payment":
+                notes.append(f"Refund: {provision.summary}")
+                cites += citations_of(rules, provision)
     help_ = assistance(rules, cats, deferred_categories(rules, cats, person.recognised))
     period = rules.coverage.period
     if not period.stated:

@@ -229,6 +229,9 @@ class Provision(Cited):
 
     id: Slug
     summary: str
+    applies_when: Literal["recognised_after_payment"] | None = Field(
+        None, description="recognised_after_payment: shown with a quote of a person recognised after paying"
+    )
 
 
 class Enrolment(Strict):
@@ -406,6 +409,10 @@ class Category(Strict):
     gloss: str
     parent: Slug | None = None
     note: str | None = None
+    kind: Literal["assisted", "status"] = Field(
+        "assisted", description="assisted: a group a notice may help; status: a fact about the person (e.g. insured "
+        "under employee insurance) that a notice may exclude, but that is no group in difficulty"
+    )
 
 
 class Categories(Strict):

@@ -99,12 +99,14 @@ class _Combo:
     excluded: bool  # a category the notice excludes from enrolment
 
 
-def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], tuple[bool, ...]]]) -> list[_Combo]:
-    """Per (category set, which assistance-timing rules the recognition date passes): the engine's answers."""
+def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], bool, tuple[bool, ...]]]) -> list[_Combo]:
+    """Per (category set, recognised after paying, which assistance-timing rules the recognition date passes):
+    the engine's answers."""
     parents, _ = engine._category_tree()
+    status = engine._status_categories()
     out = []
-    for cats, late in keys:
-        cats = tuple(sorted(set(cats)))
+    for cats, not_yet, late in keys:
+        cats = tuple(sorted({c for c in cats if c in status} if not_yet else set(cats)))
         try:
             help_ = engine.assistance(rules, cats, engine.deferred_by_timing(rules, cats, late))
             error = False
@@ -180,15 +182,16 @@ def quote_many(
     )
     cat_codes = np.where(cat_codes < 0, len(cat_values), cat_codes)
     windows = {w.id: _day(w.end) for w in rules.enrolment.windows}
-    late_bits = np.zeros(n, np.int64)
+    # bit 0: recognised after paying (not yet held at payment); bit k + 1: past timing rule k's window
+    bits = (~missing["recognised"] & (dates["recognised"] > paid)).astype(np.int64)
     for k, timing in enumerate(rules.assistance_timing):
         late = ~missing["recognised"] & (dates["recognised"] > windows[timing.recognised_after_window])
-        late_bits |= late.astype(np.int64) << k
-    pair_codes, pairs = pd.factorize(cat_codes * (1 << len(rules.assistance_timing)) + late_bits)
-    width = 1 << len(rules.assistance_timing)
+        bits |= late.astype(np.int64) << (k + 1)
+    width = 1 << (len(rules.assistance_timing) + 1)
+    pair_codes, pairs = pd.factorize(cat_codes * width + bits)
     cat_list = [_category_tuple(v) for v in cat_values] + [()]
-    keys = [(cat_list[int(p) // width],
-             tuple(bool(int(p) % width >> k & 1) for k in range(len(rules.assistance_timing)))) for p in pairs]
+    keys = [(cat_list[int(p) // width], bool(int(p) & 1),
+             tuple(bool(int(p) >> (k + 1) & 1) for k in range(len(rules.assistance_timing)))) for p in pairs]
     combos = _combos(rules, keys)
     n_combos = len(combos)
     cat_codes = pair_codes.astype(np.int64)
@@ -306,7 +309,8 @@ def synthetic_people(rules: RuleSet, n: int, seed: int) -> pd.DataFrame:
     5% two. Circumstances are mostly ``regular``, then the others the file has start rules for, and a
     few it has none for. Two thirds of payments fall inside an enrolment window, the rest anywhere from
     45 days before the first window to 45 days after the coverage year; event dates fall in the year
-    before or in the coverage year, with payment 0-200 days later. Half the adults carry a birth date.
+    before or in the coverage year, with payment 0-200 days later. Half the adults carry a birth date; a
+    third of the assisted a recognition date, from 120 days before to 60 days after paying.
     """
     rng = np.random.default_rng(seed)
     singles = sorted({g.category for g in rules.assisted_groups} | {g.category for g in rules.excluded_groups})
@@ -348,6 +352,9 @@ def synthetic_people(rules: RuleSet, n: int, seed: int) -> pd.DataFrame:
     adult = ~(circ == engine.CIRCUMSTANCES.index("newborn")) & (rng.random(n) < 0.5)
     adult_birth = rng.integers(_day(dt.date(1940, 1, 1)), _day(dt.date(2005, 12, 31)) + 1, size=n)
     columns["born"][adult] = adult_birth[adult]
+    # A third of the assisted were recognised (身份认定) from 120 days before to 60 days after paying.
+    recognised = (cat_codes != 0) & (rng.random(n) < 1 / 3)
+    columns["recognised"][recognised] = (columns["paid"] + rng.integers(-120, 61, size=n))[recognised]
     frame = {
         "categories": pd.Categorical.from_codes(cat_codes, categories=pd.Index(combos, dtype=object)),
         "circumstance": pd.Categorical.from_codes(circ, categories=pd.Index(engine.CIRCUMSTANCES, dtype=object)),
