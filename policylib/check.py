@@ -223,7 +223,7 @@ def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: 
     if period.start.year != model.coverage_year:
         problem(("coverage", "period", "start"), f"coverage period does not start in {model.coverage_year}")
     for i, window in enumerate(model.enrolment.windows):
-        if window.end > period.end:
+        if window.end is not None and window.end > period.end:
             problem(("enrolment", "windows", i, "end"), f"window ends {window.end}, after the coverage period")
     rule_ids = [r.id for r in model.coverage.start_rules]
     for dup in {i for i in rule_ids if rule_ids.count(i) > 1}:
@@ -251,6 +251,9 @@ def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: 
         if group.recognised_after_window not in windows:
             problem(("assistance_timing", i, "recognised_after_window"),
                     f"unknown window '{group.recognised_after_window}'; windows: {', '.join(windows)}")
+        elif windows[group.recognised_after_window].end is None:
+            problem(("assistance_timing", i, "recognised_after_window"),
+                    f"window '{group.recognised_after_window}' has no stated end to be recognised after")
         for j, cat in enumerate(group.categories):
             if cat not in known:
                 problem(("assistance_timing", i, "categories", j), f"unknown category '{cat}'")

@@ -268,19 +268,6 @@ def _category_labels() -> dict[str, tuple[str, str, str]]:
     return {c.id: (c.name_zh, c.gloss, f"{c.id} {c.name_zh}") for c in catalogue.categories().categories}
 
 
-def _help_value(help_: str, amount: int | None, share: float | None, contribution: int | None) -> int | None:
-    """Assistance in yuan as the engine values it; None where it cannot be known."""
-    if help_ == "full":
-        return contribution
-    if help_ in ("fixed", "at_least"):
-        return amount
-    if help_ == "share" and contribution is not None and share is not None:
-        return round(contribution * share)
-    if help_ == "none":
-        return 0
-    return None
-
-
 ASSISTED_COLUMNS = [
     "category", "category_zh", "category_gloss", "category_label", "jurisdiction", "year", "label",
     "group_id", "name_zh", "help", "help_gloss", "status", "assistance", "personal_contribution",
@@ -306,7 +293,7 @@ def assisted_matrix() -> pd.DataFrame:
             "multiple_groups_cap": multi.cap_at_personal_contribution,
         }
         for group in rules.assisted_groups:
-            value = _help_value(group.help, group.amount, group.share, contribution) if group.stated else None
+            value = engine.group_value(group, contribution) if group.stated else None
             if value is not None and contribution is not None:
                 value = min(value, contribution)
             pays = contribution - value if value is not None and contribution is not None else None
@@ -372,7 +359,8 @@ def _window_words(rules: RuleSet, window_id: str | None) -> tuple[str, str]:
     if window is None:
         return str(window_id), ""
     start = window.start.isoformat() if window.start else "…"
-    return f"{window.name_zh} ({window.id})", f"{start} to {window.end.isoformat()}"
+    end = window.end.isoformat() if window.end else f"… ({NOT_STATED})"
+    return f"{window.name_zh} ({window.id})", f"{start} to {end}"
 
 
 def condition_words(rules: RuleSet, cond: Condition) -> str:
@@ -384,7 +372,7 @@ def condition_words(rules: RuleSet, cond: Condition) -> str:
         return f"paid in {name}, {span}"
     if cond.kind == "paid_after_window":
         window = next((w for w in rules.enrolment.windows if w.id == cond.window), None)
-        end = f" (after {window.end.isoformat()})" if window else ""
+        end = f" (after {window.end.isoformat()})" if window and window.end else ""
         return f"paid after {_window_words(rules, cond.window)[0]}{end}"
     if cond.kind == "paid_within":
         return f"paid within {_plural(cond.length or 0, cond.unit)} of {event} ({bound})"
@@ -400,7 +388,7 @@ def condition_words(rules: RuleSet, cond: Condition) -> str:
         return f"paid after the coverage period (after {rules.coverage.period.end.isoformat()})"
     if cond.kind == "recognised_after_window":
         window = next((w for w in rules.enrolment.windows if w.id == cond.window), None)
-        end = f" (after {window.end.isoformat()})" if window else ""
+        end = f" (after {window.end.isoformat()})" if window and window.end else ""
         return f"recognised as a member of the group after {_window_words(rules, cond.window)[0]}{end}"
     return cond.kind
 
@@ -453,14 +441,14 @@ def _worked_person(rules: RuleSet, rule: StartRule) -> engine.Person | None:
         if window is None:
             continue
         if cond.kind == "paid_in_window":
-            paid_days += [window.start or window.end, window.end]
-        else:
+            paid_days += [d for d in (window.start or window.end, window.end) if d is not None]
+        elif window.end is not None:
             paid_days.append(window.end + dt.timedelta(days=1))
     paid_days += [period.start, period.start + dt.timedelta(days=181)]
     if any(c.kind == "paid_after_period" for c in rule.when):
         paid_days.append(period.end + dt.timedelta(days=1))
-    late = [windows[c.window].end + dt.timedelta(days=1) for c in rule.when
-            if c.kind == "recognised_after_window" and c.window in windows]
+    late = [end + dt.timedelta(days=1) for c in rule.when
+            if c.kind == "recognised_after_window" and c.window in windows and (end := windows[c.window].end)]
     event = engine.EVENT_FOR.get(rule.circumstance)
     offsets: list[int | None] = [0, 30, 100, 200, 400] if event else [None]
     cats = tuple(rule.categories[:1])

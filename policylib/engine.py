@@ -11,7 +11,7 @@ import numpy as np
 
 from policylib import daycount, table
 from policylib.catalogue import categories
-from policylib.model import AssistedGroup, Cited, RuleSet, StartRule
+from policylib.model import Amount, AssistedGroup, Cited, RuleSet, StartRule
 from policylib.sources import SourceError, load_meta
 from policylib.table import CIRCUMSTANCES, EVENT_FOR, EVENTS
 
@@ -38,12 +38,19 @@ class Person:
     discharged: dt.date | None = None
     released: dt.date | None = None
     recognised: dt.date | None = None  # 身份认定: the day an assisted status was recognised (None: long held)
+    student: bool | None = None  # in school or university (在校学生)
+    rural_hukou: bool | None = None  # registered as a rural resident (农村户籍)
+    years_uninsured: int | None = None  # consecutive years without resident insurance before this one (断保年数)
+    years_back_paid: int | None = None  # of those, years paid back (补缴)
 
     def event_date(self, event: str) -> dt.date | None:
         return self.paid if event == "paid" else getattr(self, event)
 
     def dates(self) -> dict[str, dt.date | None]:
         return {name: getattr(self, name) for name in EVENTS}
+
+    def facts(self) -> dict[str, int | bool | None]:
+        return {name: getattr(self, name) for name in table.FACTS}
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class Quote:
     payable: bool | None
     payable_reason: str
     rule: str | None
+    resident_class: str | None
     personal_contribution: int | None
     personal_due: int | None
     personal_due_is_upper_bound: bool
@@ -162,7 +170,8 @@ def resolve_groups(rules: RuleSet, category: str) -> list[AssistedGroup]:
     return []
 
 
-def _group_value(group: AssistedGroup, contribution: int | None) -> int | None:
+def group_value(group: AssistedGroup, contribution: int | None) -> int | None:
+    """One group's help in yuan against a contribution; None where it cannot be known."""
     if group.help == "full":
         return contribution
     if group.help in ("fixed", "at_least"):
@@ -181,7 +190,7 @@ def _payer(group: AssistedGroup) -> str:
 
 
 ASSISTANCE_CACHE_SIZE = 4096
-_ASSISTANCE: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[RuleSet, Assistance]] = {}
+_ASSISTANCE: dict[tuple[int, tuple[str, ...], tuple[str, ...], int], tuple[RuleSet, Assistance]] = {}
 
 
 def deferred_categories(rules: RuleSet, cats: tuple[str, ...], recognised: dt.date | None) -> tuple[str, ...]:
@@ -202,23 +211,33 @@ def deferred_by_timing(rules: RuleSet, cats: tuple[str, ...], late: tuple[bool, 
     return tuple(sorted(out))
 
 
-def assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...] = ()) -> Assistance:
-    """The help a person with these categories gets: the highest single help, capped at the contribution.
+def prices(rules: RuleSet, class_index: int = -1) -> tuple[Amount, Amount]:
+    """(personal contribution, fiscal subsidy) for a resident class (-1: the file's single price)."""
+    if class_index >= 0:
+        cls = rules.financing.resident_classes[class_index]
+        return cls.personal_contribution, cls.fiscal_subsidy
+    return rules.financing.personal_contribution, rules.financing.fiscal_subsidy
+
+
+def assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...] = (),
+               class_index: int = -1) -> Assistance:
+    """The help a person with these categories gets: the highest single help, capped at the contribution
+    (the person's own: their resident class's, where the notice prices by class).
 
     ``deferred`` are categories recognised too late for help this year (:func:`deferred_categories`).
     """
-    key = (id(rules), cats, deferred)
+    key = (id(rules), cats, deferred, class_index)
     hit = _ASSISTANCE.get(key)
     if hit is None or hit[0] is not rules:
         if len(_ASSISTANCE) >= ASSISTANCE_CACHE_SIZE:
             _ASSISTANCE.clear()  # rule sets reloaded (e.g. another project root) are not kept alive
-        hit = (rules, _assistance(rules, cats, deferred))
+        hit = (rules, _assistance(rules, cats, deferred, class_index))
         _ASSISTANCE[key] = hit
     return hit[1]
 
 
-def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]) -> Assistance:
-    contribution = rules.financing.personal_contribution.amount
+def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...], class_index: int) -> Assistance:
+    contribution = prices(rules, class_index)[0].amount
     notes: list[str] = []
     cited: list[Cited] = []
     excluded = {g.category: g for g in rules.excluded_groups}
@@ -254,7 +273,7 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
                 cited.append(rules.other_groups)
             continue
         for group in groups:
-            candidates.append((group, _group_value(group, contribution)))
+            candidates.append((group, group_value(group, contribution)))
     if not candidates:
         return Assistance(None if other_unstated else 0, False, (), None, tuple(notes), tuple(cited))
     order = {g.id: i for i, g in enumerate(rules.assisted_groups)}
@@ -312,18 +331,45 @@ def _combo(person: Person) -> frozenset[str]:
     return frozenset(held) | {p for c in held if (p := parents.get(c))}
 
 
-def matching_rule(rules: RuleSet, person: Person, convention: daycount.Convention) -> StartRule | None:
-    """The start rule the decision table gives this person (see :mod:`policylib.table`), or None."""
+def _columns(person: Person) -> table.Columns:
+    assert person.paid is not None
+    return table.one(person.circumstance, _combo(person), person.paid, person.dates(), person.facts())
+
+
+def _needs(rules: RuleSet, person: Person) -> InputError:
+    values = {**person.dates(), **person.facts()}
+    absent = [name for name in table.needed_inputs(rules) if values.get(name) is None]
+    name = absent[0] if absent else "born"
+    what = "date" if name in EVENTS else "fact"
+    return InputError(f"--{name.replace('_', '-')}", f"a {person.circumstance} quote needs the "
+                      f"{name.replace('_', ' ')} {what} under this notice's rules")
+
+
+def decide(rules: RuleSet, person: Person, convention: daycount.Convention) -> tuple[StartRule | None, bool]:
+    """The start rule the decision table gives this person (see :mod:`policylib.table`), or None; and
+    whether the notice leaves a window bound open that decides it (then the answer is not stated)."""
     if person.paid is None:
         raise InputError("--paid", "the payment date is required")
-    cols = table.one(person.circumstance, _combo(person), person.paid, person.dates())
-    found, undecided = table.select(rules, cols, convention)
-    if undecided[0]:
-        absent = sorted(e for e in table.needed_dates(rules) if person.event_date(e) is None)
-        event = absent[0] if absent else "born"
-        raise InputError(f"--{event}", f"a {person.circumstance} quote needs the {event} date")
-    index = int(found[0])
-    return rules.coverage.start_rules[index] if index >= 0 else None
+    found = table.select(rules, _columns(person), convention)
+    if found.needs[0]:
+        raise _needs(rules, person)
+    index = int(found.rule[0])
+    return (rules.coverage.start_rules[index] if index >= 0 else None), bool(found.open[0])
+
+
+def matching_rule(rules: RuleSet, person: Person, convention: daycount.Convention) -> StartRule | None:
+    """The start rule the decision table gives this person, or None."""
+    return decide(rules, person, convention)[0]
+
+
+def class_of(rules: RuleSet, person: Person) -> int:
+    """The person's resident class (index into financing.resident_classes; -1 where the file has none)."""
+    if not rules.financing.resident_classes:
+        return -1
+    index, needs = table.resident_class(rules, _columns(person))
+    if needs[0]:
+        raise _needs(rules, person)
+    return int(index[0])
 
 
 def excluded_from_enrolment(rules: RuleSet, cats: tuple[str, ...]) -> list:
@@ -331,6 +377,36 @@ def excluded_from_enrolment(rules: RuleSet, cats: tuple[str, ...]) -> list:
     parents, _ = _category_tree()
     return [g for g in rules.excluded_groups if g.excludes == "enrolment"
             and any(g.category in (c, parents.get(c)) for c in cats)]
+
+
+@dataclass(frozen=True)
+class Dues:
+    """What a rule charges a person with a given help and resident class; None where not stated."""
+
+    personal_due: int | None = None
+    personal_due_is_upper_bound: bool = False
+    subsidy: int | None = None
+    subsidy_payer: str | None = None
+    total_premium: int | None = None
+    total_premium_is_minimum: bool = False
+
+
+def dues(rules: RuleSet, rule: StartRule, help_: Assistance, class_index: int = -1) -> Dues:
+    """The amounts a start rule gives: the one place where what is due is worked out."""
+    contribution_value, fiscal_value = prices(rules, class_index)
+    contribution, fiscal = contribution_value.amount, fiscal_value.amount
+    total = contribution + fiscal if contribution is not None and fiscal is not None else None
+    if rule.due == "standard":
+        known = contribution is not None and help_.amount is not None
+        due = contribution - min(help_.amount, contribution) if known else None  # type: ignore[operator, type-var]
+        return Dues(due, due is not None and help_.upper_bound, help_.amount, help_.payer, total,
+                    total is not None and fiscal_value.at_least)
+    if rule.due == "personal_contribution":
+        return Dues(contribution, False, 0, None, total, total is not None and fiscal_value.at_least)
+    if rule.due == "late_payer_total":
+        late = rules.financing.late_payer_total.amount
+        return Dues(late, False, 0, None, late, False)
+    return Dues()
 
 
 def _check_person(rules: RuleSet, person: Person) -> None:
@@ -347,6 +423,12 @@ def _check_person(rules: RuleSet, person: Person) -> None:
             raise InputError("--paid", f"payment {person.paid} is before the {event} date {day}")
     if person.born and person.born > person.paid:
         raise InputError("--paid", f"payment {person.paid} is before the birth {person.born}")
+    for name in ("years_uninsured", "years_back_paid"):
+        value = getattr(person, name)
+        if value is not None and not 0 <= value <= 150:
+            raise InputError(f"--{name.replace('_', '-')}", f"must be a number of years from 0 to 150, got {value}")
+    if (person.years_back_paid or 0) > (person.years_uninsured or 0):
+        raise InputError("--years-back-paid", "cannot exceed the years without insurance")
 
 
 def quote(rules: RuleSet, person: Person, convention: daycount.Convention = daycount.DEFAULT_CONVENTION) -> Quote:
@@ -358,8 +440,9 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     paid = person.paid
     assert paid is not None
     fin = rules.financing
-    contribution = fin.personal_contribution.amount
-    fiscal = fin.fiscal_subsidy.amount
+    class_index = class_of(rules, person)
+    contribution_value, fiscal_value = prices(rules, class_index)
+    contribution, fiscal = contribution_value.amount, fiscal_value.amount
     cites: list[dict[str, str]] = []
     notes: list[str] = [f"Day counting: {daycount.describe(convention)}"]
     cats = held_categories(person)
@@ -370,30 +453,43 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
             if provision.applies_when == "recognised_after_payment":
                 notes.append(f"Refund: {provision.summary}")
                 cites += citations_of(rules, provision)
-    help_ = assistance(rules, cats, deferred_categories(rules, cats, person.recognised))
+    help_ = assistance(rules, cats, deferred_categories(rules, cats, person.recognised), class_index)
+    resident_class = fin.resident_classes[class_index] if class_index >= 0 else None
+    if resident_class is not None:
+        notes.append(f"Resident class: {resident_class.name_zh} ({resident_class.id}), priced at its own "
+                     "personal contribution and fiscal subsidy.")
+        cites += citations_of(rules, resident_class)
     period = rules.coverage.period
     if not period.stated:
         notes.append(f"Coverage period: {period.note}")
     q = Quote(
         jurisdiction=rules.jurisdiction, year=rules.coverage_year, circumstance=person.circumstance,
         categories=list(person.categories), paid=paid, payable=None, payable_reason="", rule=None,
-        personal_contribution=contribution, personal_due=None, personal_due_is_upper_bound=False,
+        resident_class=resident_class.id if resident_class else None, personal_contribution=contribution,
+        personal_due=None, personal_due_is_upper_bound=False,
         subsidy=None, subsidy_payer=None, fiscal_subsidy=fiscal, total_premium=None, total_premium_is_minimum=False,
         coverage_start=None, coverage_end=None, covered_days=None, waiting_days=None,
         day_count=convention, citations=cites, notes=notes,
     )
     excluded = excluded_from_enrolment(rules, cats)
     if excluded:
+        q.resident_class = None
         q.payable = False
         q.payable_reason = (f"{excluded[0].name_zh} ('{excluded[0].category}') do not enrol in resident "
                             "insurance under this notice")
         notes.append(q.payable_reason)
         cites += citations_of(rules, excluded[0])
         return q
-    rule = matching_rule(rules, person, convention)
+    rule, open_bound = decide(rules, person, convention)
     first, _ = table.domain(rules)
     if rule is None:
-        if paid > period.end:
+        unstated = [w for w in rules.enrolment.windows if not w.stated and (w.start is None or w.end is None)]
+        if open_bound and unstated:
+            q.payable_reason = (f"not stated in this notice: whether a payment on {paid} falls in "
+                                + "; ".join(f"{w.name_zh} ({w.note})" for w in unstated))
+            for w in unstated:
+                cites += citations_of(rules, w)
+        elif paid > period.end:
             q.payable = False
             q.payable_reason = f"payment on {paid} is after the coverage period ended ({period.end})"
         elif paid < first:
@@ -424,40 +520,35 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     if rule.note:
         notes.append(rule.note)
     # What is due and who pays.
+    money = dues(rules, rule, help_, class_index)
+    q.personal_due, q.personal_due_is_upper_bound = money.personal_due, money.personal_due_is_upper_bound
+    q.subsidy, q.subsidy_payer = money.subsidy, money.subsidy_payer
+    q.total_premium, q.total_premium_is_minimum = money.total_premium, money.total_premium_is_minimum
+    if rule.due in ("standard", "personal_contribution"):
+        cites += citations_of(rules, contribution_value)
+        if q.total_premium is not None:
+            if fiscal_value.at_least:
+                notes.append(f"Fiscal subsidy of at least {fiscal} yuan (不低于): the total premium is a minimum.")
+            cites += citations_of(rules, fiscal_value)
     if rule.due == "standard":
-        cites += citations_of(rules, fin.personal_contribution)
-        q.subsidy, q.subsidy_payer = help_.amount, help_.payer
         notes.extend(help_.notes)
         for value in help_.cited:
             cites += citations_of(rules, value)
-        if contribution is not None and help_.amount is not None:
-            q.personal_due = contribution - min(help_.amount, contribution)
-            q.personal_due_is_upper_bound = help_.upper_bound
-        if contribution is not None and fiscal is not None:
-            q.total_premium = contribution + fiscal
-            q.total_premium_is_minimum = fin.fiscal_subsidy.at_least
-            if fin.fiscal_subsidy.at_least:
-                notes.append(f"Fiscal subsidy of at least {fiscal} yuan (不低于): the total premium is a minimum.")
-            cites += citations_of(rules, fin.fiscal_subsidy)
     elif rule.due == "personal_contribution":
-        cites += citations_of(rules, fin.personal_contribution)
-        q.personal_due, q.subsidy = contribution, 0
         if person.categories:
             notes.append("This rule charges the full personal contribution; no assistance is applied.")
-        if contribution is not None and fiscal is not None:
-            q.total_premium = contribution + fiscal
-            q.total_premium_is_minimum = fin.fiscal_subsidy.at_least
     elif rule.due == "late_payer_total":
         cites += citations_of(rules, fin.late_payer_total)
-        q.personal_due, q.subsidy, q.total_premium = fin.late_payer_total.amount, 0, fin.late_payer_total.amount
         notes.append("Late payment: the person pays the personal contribution and the government subsidy together.")
         if person.categories:
             notes.append("Assistance does not apply to this late payment under this rule.")
     else:
         notes.append("The amount due under this rule is not stated in this notice.")
     # From which day cover starts.
-    cols = table.one(person.circumstance, _combo(person), paid, person.dates())
+    cols = _columns(person)
     index = np.array([rules.coverage.start_rules.index(rule)], np.int64)
+    if table.start_needs(rules, index, cols)[0]:
+        raise _needs(rules, person)
     cover = table.cover(rules, index, cols, convention)
     end = table.date_of(cover.end[0])
     q.coverage_end = end

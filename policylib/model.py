@@ -21,7 +21,17 @@ ConditionKind = Literal[
     "event_in_coverage_year",
     "event_before_coverage_year",
     "recognised_after_window",
+    "age_at_least",
+    "age_below",
+    "student",
+    "rural_hukou",
+    "years_uninsured_at_least",
+    "years_uninsured_below",
 ]
+# Conditions on the person rather than on dates of the contribution drive.
+PERSON_CONDITIONS = frozenset({
+    "age_at_least", "age_below", "student", "rural_hukou", "years_uninsured_at_least", "years_uninsured_below",
+})
 Circumstance = Literal[
     "regular", "newborn", "employee_lapse", "veteran", "released_prisoner", "migrant_worker"
 ]
@@ -42,6 +52,7 @@ StartKind = Literal[
     "day_after_payment",
     "after_payment_period",
     "payment_month_start",
+    "variable_wait",
     "not_stated",
 ]
 
@@ -124,12 +135,40 @@ class SubsidySplit(Cited):
     shares: list[LevelShare] = Field(default_factory=list)
 
 
+class ResidentClass(Cited):
+    """A class of residents with its own prices (e.g. 老年居民, 学生儿童, 大学生), defined by conditions on the
+    person. Classes are tried in the notice's order; the last one, with no condition, is everyone else."""
+
+    id: Slug
+    name_zh: str
+    when: list[Condition] = Field(default_factory=list)
+    personal_contribution: Amount
+    fiscal_subsidy: Amount
+
+    @model_validator(mode="after")
+    def _person_conditions(self) -> ResidentClass:
+        bad = [c.kind for c in self.when if c.kind not in PERSON_CONDITIONS]
+        if bad:
+            raise ValueError(f"a resident class is defined by conditions on the person, not {', '.join(bad)}")
+        return self
+
+
 class Financing(Strict):
     personal_contribution: Amount
     fiscal_subsidy: Amount
     subsidy_split: SubsidySplit
     critical_illness_funding: Amount
     late_payer_total: Amount
+    total_standard: Amount | None = Field(None, description="the total financing standard per person (筹资标准)")
+    resident_classes: list[ResidentClass] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _classes_cover_everyone(self) -> Financing:
+        if self.resident_classes:
+            rest = [c.id for c in self.resident_classes if not c.when]
+            if rest != [self.resident_classes[-1].id]:
+                raise ValueError("resident classes end with exactly one class without conditions (everyone else)")
+        return self
 
 
 class CostSharing(Cited):
@@ -198,15 +237,20 @@ class AssistanceTiming(Cited):
 
 
 class Window(Cited):
+    """A payment window. A start or end the notice does not give is left out, and the window then says
+    so (status: not_stated with a note); a payment the open bound leaves undecided is answered not stated."""
+
     id: Slug
     name_zh: str
     start: dt.date | None = None
-    end: dt.date
+    end: dt.date | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
-        if self.start and self.start > self.end:
+        if self.start and self.end and self.start > self.end:
             raise ValueError(f"window '{self.id}' starts {self.start} after it ends {self.end}")
+        if self.end is None and self.stated:
+            raise ValueError(f"window '{self.id}' has no end: say status: not_stated, with a note")
         return self
 
 
@@ -248,6 +292,9 @@ class Condition(Strict):
     kind: ConditionKind
     window: Slug | None = None
     event: Event | None = None
+    years: int | None = Field(None, ge=0, le=150, description="ages and years without insurance")
+    on: dt.date | None = Field(None, description="the day an age is reached by (age_at_least, age_below)")
+    value: bool = Field(True, description="student, rural_hukou: the fact required")
     length: int | None = Field(None, ge=1)
     unit: Literal["days", "months"] = "days"
     include_bound: bool = True
@@ -266,6 +313,12 @@ class Condition(Strict):
             "event_in_coverage_year": ("event",),
             "event_before_coverage_year": ("event",),
             "recognised_after_window": ("window",),
+            "age_at_least": ("years", "on"),
+            "age_below": ("years", "on"),
+            "student": (),
+            "rural_hukou": (),
+            "years_uninsured_at_least": ("years",),
+            "years_uninsured_below": ("years",),
         }[self.kind]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
@@ -282,13 +335,24 @@ class Start(Strict):
         False,
         description="after_payment_period: True starts cover on the period's last day, False (不含) the day after",
     )
+    per_extra_year: int | None = Field(
+        None, ge=0, le=120,
+        description="variable_wait: added to length for each year without insurance after the first")
+    repairable: bool = Field(False, description="variable_wait: each year paid back (补缴) takes one year off")
+    floor_after_years: int | None = Field(
+        None, ge=1, le=150, description="variable_wait: from this many years without insurance, at least floor_length")
+    floor_length: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Start:
         if self.kind == "event_day" and self.event is None:
             raise ValueError("start 'event_day' needs 'event'")
-        if self.kind == "after_payment_period" and self.length is None:
-            raise ValueError("start 'after_payment_period' needs 'length'")
+        if self.kind in ("after_payment_period", "variable_wait") and self.length is None:
+            raise ValueError(f"start '{self.kind}' needs 'length'")
+        if self.kind == "variable_wait" and self.per_extra_year is None:
+            raise ValueError("start 'variable_wait' needs 'per_extra_year'")
+        if (self.floor_after_years is None) != (self.floor_length is None):
+            raise ValueError("floor_after_years and floor_length go together")
         return self
 
 

@@ -39,6 +39,7 @@ __all__ = [
 DATE_COLUMNS = ("paid", *table.EVENTS)
 OUTPUT_COLUMNS = (
     "rule",
+    "resident_class",
     "payable",
     "personal_due",
     "personal_due_is_upper_bound",
@@ -71,6 +72,15 @@ def _days_column(people: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarra
     return np.where(missing, 0, days), missing
 
 
+def _fact_column(people: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 values with 0 where missing, missing mask) of a fact column (booleans as 0/1)."""
+    n = len(people)
+    if name not in people.columns:
+        return np.zeros(n, np.int64), np.ones(n, bool)
+    values = pd.array(people[name].astype(object).where(people[name].notna(), None), dtype="Int64")
+    return values.to_numpy(np.int64, na_value=0), np.asarray(values.isna(), bool)
+
+
 def _codes(col: pd.Series) -> tuple[np.ndarray, list[object]]:
     """(integer codes, distinct values) of a column; code -1 for missing."""
     if isinstance(col.dtype, pd.CategoricalDtype):
@@ -97,24 +107,25 @@ class _Combo:
     help: engine.Assistance | None
     with_parents: frozenset[str]
     excluded: bool  # a category the notice excludes from enrolment
+    class_index: int  # resident class (-1: the file prices everyone alike)
 
 
-def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], bool, tuple[bool, ...]]]) -> list[_Combo]:
-    """Per (category set, recognised after paying, which assistance-timing rules the recognition date passes):
-    the engine's answers."""
+def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], bool, tuple[bool, ...], int]]) -> list[_Combo]:
+    """Per (category set, recognised after paying, which assistance-timing rules the recognition date passes,
+    resident class): the engine's answers."""
     parents, _ = engine._category_tree()
     status = engine._status_categories()
     out = []
-    for cats, not_yet, late in keys:
+    for cats, not_yet, late, class_index in keys:
         cats = tuple(sorted({c for c in cats if c in status} if not_yet else set(cats)))
         try:
-            help_ = engine.assistance(rules, cats, engine.deferred_by_timing(rules, cats, late))
+            help_ = engine.assistance(rules, cats, engine.deferred_by_timing(rules, cats, late), class_index)
             error = False
         except engine.InputError:
             help_, error = None, True
         with_parents = frozenset(cats) | {p for c in cats if (p := parents.get(c))}
         excluded = not error and bool(engine.excluded_from_enrolment(rules, cats))
-        out.append(_Combo(cats, error, help_, with_parents, excluded))
+        out.append(_Combo(cats, error, help_, with_parents, excluded, class_index))
     return out
 
 
@@ -175,26 +186,10 @@ def quote_many(
     for name in DATE_COLUMNS:
         dates[name], missing[name] = _days_column(people, name)
     paid = dates["paid"]
-
-    # Per category set and recognition lateness: the engine's assistance, once per distinct pair.
-    cat_codes, cat_values = (
-        _codes(people["categories"]) if "categories" in people.columns else (np.full(n, -1, np.int64), [])
-    )
-    cat_codes = np.where(cat_codes < 0, len(cat_values), cat_codes)
-    windows = {w.id: _day(w.end) for w in rules.enrolment.windows}
-    # bit 0: recognised after paying (not yet held at payment); bit k + 1: past timing rule k's window
-    bits = (~missing["recognised"] & (dates["recognised"] > paid)).astype(np.int64)
-    for k, timing in enumerate(rules.assistance_timing):
-        late = ~missing["recognised"] & (dates["recognised"] > windows[timing.recognised_after_window])
-        bits |= late.astype(np.int64) << (k + 1)
-    width = 1 << (len(rules.assistance_timing) + 1)
-    pair_codes, pairs = pd.factorize(cat_codes * width + bits)
-    cat_list = [_category_tuple(v) for v in cat_values] + [()]
-    keys = [(cat_list[int(p) // width], bool(int(p) & 1),
-             tuple(bool(int(p) >> (k + 1) & 1) for k in range(len(rules.assistance_timing)))) for p in pairs]
-    combos = _combos(rules, keys)
-    n_combos = len(combos)
-    cat_codes = pair_codes.astype(np.int64)
+    facts: dict[str, np.ndarray] = {}
+    facts_missing: dict[str, np.ndarray] = {}
+    for name in table.FACTS:
+        facts[name], facts_missing[name] = _fact_column(people, name)
 
     circ_codes, circ_values = _codes(people["circumstance"]) if "circumstance" in people.columns else (
         np.full(n, -1, np.int64), [])
@@ -203,21 +198,59 @@ def quote_many(
     )
     circ = circ_index[circ_codes]  # code -1 picks the trailing -1
 
-    # Rows that engine.quote rejects before looking at the rules (engine._check_person, engine.assistance).
+    # Rows that engine.quote rejects before looking at the rules (engine._check_person).
     bad = (circ < 0) | missing["paid"]
-    bad |= np.array([c.error for c in combos], bool)[cat_codes]
     for circumstance, event in engine.EVENT_FOR.items():
         rows = circ == engine.CIRCUMSTANCES.index(circumstance)
         bad |= rows & (missing[event] | (dates[event] > paid))
     bad |= ~missing["born"] & (dates["born"] > paid)
+    for name in ("years_uninsured", "years_back_paid"):
+        bad |= ~facts_missing[name] & ((facts[name] < 0) | (facts[name] > 150))
+    bad |= np.where(facts_missing["years_back_paid"], 0, facts["years_back_paid"]) > np.where(
+        facts_missing["years_uninsured"], 0, facts["years_uninsured"])
+
+    # Each row's resident class, where the notice prices by class.
+    bare = table.Columns(paid, {k: dates[k] for k in table.EVENTS}, {k: missing[k] for k in table.EVENTS},
+                         circ, np.zeros(n, np.int64), [frozenset()], facts, facts_missing)
+    if rules.financing.resident_classes:
+        class_idx, class_needs = table.resident_class(rules, bare)
+        bad |= class_needs
+    else:
+        class_idx = np.full(n, -1, np.int64)
+
+    # Per category set, recognition and class: the engine's assistance, once per distinct key.
+    cat_codes, cat_values = (
+        _codes(people["categories"]) if "categories" in people.columns else (np.full(n, -1, np.int64), [])
+    )
+    cat_codes = np.where(cat_codes < 0, len(cat_values), cat_codes)
+    windows = {w.id: _day(w.end) for w in rules.enrolment.windows if w.end is not None}
+    # bit 0: recognised after paying (not yet held at payment); bit k + 1: past timing rule k's window
+    bits = (~missing["recognised"] & (dates["recognised"] > paid)).astype(np.int64)
+    for k, timing in enumerate(rules.assistance_timing):
+        late = ~missing["recognised"] & (dates["recognised"] > windows[timing.recognised_after_window])
+        bits |= late.astype(np.int64) << (k + 1)
+    width = 1 << (len(rules.assistance_timing) + 1)
+    n_classes = len(rules.financing.resident_classes) + 1  # class -1 is stored as 0
+    pair_codes, pairs = pd.factorize((cat_codes * width + bits) * n_classes + class_idx + 1)
+    cat_list = [_category_tuple(v) for v in cat_values] + [()]
+    keys = [(cat_list[int(p) // n_classes // width], bool(int(p) // n_classes & 1),
+             tuple(bool(int(p) // n_classes >> (k + 1) & 1) for k in range(len(rules.assistance_timing))),
+             int(p) % n_classes - 1) for p in pairs]
+    combos = _combos(rules, keys)
+    n_combos = len(combos)
+    cat_codes = pair_codes.astype(np.int64)
+
+    bad |= np.array([c.error for c in combos], bool)[cat_codes]
     if bad.any():
         _raise_for_row(rules, people, int(np.argmax(bad)), convention)
 
     # Which start rule applies (the decision table's hit policy), and the cover it gives.
     excluded = np.array([c.excluded for c in combos], bool)[cat_codes]
-    cols = table.Columns(paid, {k: dates[k] for k in table.EVENTS}, {k: missing[k] for k in table.EVENTS},
-                         np.where(excluded, -1, circ), cat_codes, [c.with_parents for c in combos])
-    rule_idx, undecided = table.select(rules, cols, convention)
+    cols = table.Columns(paid, bare.dates, bare.missing, np.where(excluded, -1, circ), cat_codes,
+                         [c.with_parents for c in combos], facts, facts_missing)
+    found = table.select(rules, cols, convention)
+    rule_idx = found.rule
+    undecided = found.needs | table.start_needs(rules, rule_idx, cols)
     if undecided.any():
         _raise_for_row(rules, people, int(np.argmax(undecided)), convention)
     start_rules = rules.coverage.start_rules
@@ -225,11 +258,7 @@ def quote_many(
     rule_idx_stated = np.where(stated, rule_idx, -1)
     cover = table.cover(rules, rule_idx_stated, cols, convention)
 
-    # Money: a table over (rule + 1, category set), looked up once per row.
-    fin = rules.financing
-    contribution = fin.personal_contribution.amount
-    fiscal = fin.fiscal_subsidy.amount
-    late = fin.late_payer_total.amount
+    # Money: a table over (rule + 1, category set), looked up once per row; each cell from the engine.
     shape = (len(start_rules) + 1, n_combos)
     due = np.zeros(shape, np.int64)
     due_na = np.ones(shape, bool)
@@ -247,29 +276,17 @@ def quote_many(
 
     for i, rule in enumerate(start_rules, start=1):
         for j, combo in enumerate(combos):
-            if rule.due == "standard":
-                help_ = combo.help
-                if help_ is None:  # an invalid category set; such rows have raised above
-                    continue
-                put(sub, sub_na, i, j, help_.amount)
-                if help_.payer is not None:
-                    if help_.payer not in payers:
-                        payers.append(help_.payer)
-                    payer_code[i, j] = payers.index(help_.payer)
-                if contribution is not None and help_.amount is not None:
-                    put(due, due_na, i, j, contribution - min(help_.amount, contribution))
-                    upper[i, j] = help_.upper_bound
-                if contribution is not None and fiscal is not None:
-                    put(total, total_na, i, j, contribution + fiscal)
-            elif rule.due == "personal_contribution":
-                put(due, due_na, i, j, contribution)
-                put(sub, sub_na, i, j, 0)
-                if contribution is not None and fiscal is not None:
-                    put(total, total_na, i, j, contribution + fiscal)
-            elif rule.due == "late_payer_total":
-                put(due, due_na, i, j, late)
-                put(sub, sub_na, i, j, 0)
-                put(total, total_na, i, j, late)
+            if combo.help is None:  # an invalid category set; such rows have raised above
+                continue
+            money = engine.dues(rules, rule, combo.help, combo.class_index)
+            put(due, due_na, i, j, money.personal_due)
+            upper[i, j] = money.personal_due_is_upper_bound
+            put(sub, sub_na, i, j, money.subsidy)
+            put(total, total_na, i, j, money.total_premium)
+            if money.subsidy_payer is not None:
+                if money.subsidy_payer not in payers:
+                    payers.append(money.subsidy_payer)
+                payer_code[i, j] = payers.index(money.subsidy_payer)
 
     cell = (rule_idx_stated + 1) * n_combos + cat_codes
     has_rule = rule_idx_stated >= 0
@@ -280,6 +297,9 @@ def quote_many(
     out = pd.DataFrame(
         {
             "rule": pd.Categorical.from_codes(rule_idx, categories=pd.Index(rule_names, dtype=object)),
+            "resident_class": pd.Categorical.from_codes(
+                np.where(excluded, -1, class_idx),
+                categories=pd.Index([c.id for c in rules.financing.resident_classes], dtype=object)),
             "payable": payable,
             "personal_due": _int_array(due.ravel()[cell], due_na.ravel()[cell]),
             "personal_due_is_upper_bound": upper.ravel()[cell],

@@ -86,7 +86,20 @@ def build_person(args: argparse.Namespace) -> Person:
     needed = EVENT_FOR.get(args.event)
     if needed and dates[needed] is None:
         _fail(f"--{needed}", f"the event {args.event!r} needs this date (--{needed} YYYY-MM-DD)")
-    return Person(categories=tuple(cats), circumstance=args.event, **dates)
+    facts: dict[str, object] = {}
+    for name in ("student", "rural_hukou"):
+        value = getattr(args, name)
+        if value is not None:
+            if value not in ("yes", "no"):
+                _fail(f"--{name.replace('_', '-')}", f"answer yes or no, got {value!r}")
+            facts[name] = value == "yes"
+    for name in ("years_uninsured", "years_back_paid"):
+        value = getattr(args, name)
+        if value is not None:
+            if not value.isdigit() or int(value) > 150:
+                _fail(f"--{name.replace('_', '-')}", f"a number of years from 0 to 150, got {value!r}")
+            facts[name] = int(value)
+    return Person(categories=tuple(cats), circumstance=args.event, **dates, **facts)  # type: ignore[arg-type]
 
 
 def _yuan(value: int | None, upper: bool = False) -> str:
@@ -210,6 +223,12 @@ def add_quote_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
                        ("recognised", "recognition (身份认定) as a member of the assisted groups; "
                                       "omit for a status held before the collection window")):
         p.add_argument(f"--{name}", metavar="DATE", help=f"date of {what} (YYYY-MM-DD)")
+    for name, what in (("student", "in school or university (在校学生)"),
+                       ("rural-hukou", "registered as a rural resident (农村户籍)")):
+        p.add_argument(f"--{name}", metavar="yes|no", help=f"{what}, where the notice's rules ask")
+    for name, what in (("years-uninsured", "consecutive years without resident insurance before this one (断保)"),
+                       ("years-back-paid", "of those, years paid back (补缴)")):
+        p.add_argument(f"--{name}", metavar="N", help=f"{what}, where the notice's rules ask")
     p.add_argument("--day-count", default=daycount.DEFAULT_CONVENTION, metavar="CONVENTION",
                    help=f"one of: {', '.join(daycount.CONVENTIONS)} (default {daycount.DEFAULT_CONVENTION})")
     p.add_argument("--json", action="store_true", help="the quote as JSON")

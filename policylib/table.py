@@ -16,22 +16,28 @@ Hit policy, for a person of circumstance C (:data:`CIRCUMSTANCES`):
    window opens, or after the coverage period).
 
 A rule never applies to a payment after the coverage period unless it says so (``paid_after_period``).
+
+Three things can leave a row undecided, and none is settled by a default: a date or fact the person
+did not give (an input error naming it), and a window bound the notice does not state (the answer is
+*not stated*, with the window named).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from policylib.model import Condition, RuleSet, StartRule
+from policylib.model import Condition, RuleSet, Start, StartRule
 
 CIRCUMSTANCES = ("regular", "newborn", "employee_lapse", "veteran", "released_prisoner", "migrant_worker")
 EVENT_FOR = {"newborn": "born", "employee_lapse": "lapsed", "veteran": "discharged", "released_prisoner": "released"}
 # Dates a row may carry: the events of the circumstances, and the day an assisted status was recognised
 # (身份认定; absent: held before the collection window opened).
 EVENTS = ("born", "lapsed", "discharged", "released", "recognised")
+# Facts about the person that conditions test (missing: the person did not say).
+FACTS = ("student", "rural_hukou", "years_uninsured", "years_back_paid")
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -47,13 +53,14 @@ def date_of(days: int) -> dt.date:
 # --- calendar arithmetic on int64 day numbers -------------------------------------------------------------
 
 
-def add_months(days: np.ndarray, months: int) -> np.ndarray:
-    """Add ``months`` to int64 day numbers like ``dateutil.relativedelta``: same day, clipped to month end."""
+def add_months(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
+    """Add ``months`` (one number, or one per row) to int64 day numbers like ``dateutil.relativedelta``:
+    same day, clipped to month end."""
     d = days.astype("datetime64[D]")
     month = d.astype("datetime64[M]")
     first = month.astype("datetime64[D]").astype(np.int64)
     day_index = days - first  # 0-based day of the month
-    target = month + np.timedelta64(months, "M")
+    target = month + np.asarray(months, np.int64).astype("timedelta64[M]")
     target_first = target.astype("datetime64[D]").astype(np.int64)
     month_length = (target + np.timedelta64(1, "M")).astype("datetime64[D]").astype(np.int64) - target_first
     return target_first + np.minimum(day_index, month_length - 1)
@@ -74,7 +81,7 @@ def month_start(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
-def last_day(event: np.ndarray, length: int, unit: str, convention: str) -> np.ndarray:
+def last_day(event: np.ndarray, length: int | np.ndarray, unit: str, convention: str) -> np.ndarray:
     """Vectorized :func:`policylib.daycount.last_day`: the last day of a period counted from ``event``."""
     end = event + length if unit == "days" else add_months(event, length)
     return end if convention == "civil-code" else end - 1
@@ -93,6 +100,13 @@ class Columns:
     circ: np.ndarray  # index into CIRCUMSTANCES, -1 for an unknown circumstance
     combo: np.ndarray  # index into combos
     combos: list[frozenset[str]]  # each combination of categories, with their parent categories
+    facts: dict[str, np.ndarray] = field(default_factory=dict)  # int64 (booleans as 0/1), 0 where missing
+    facts_missing: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in FACTS:
+            self.facts.setdefault(name, np.zeros(len(self.paid), np.int64))
+            self.facts_missing.setdefault(name, np.ones(len(self.paid), bool))
 
     def __len__(self) -> int:
         return len(self.paid)
@@ -105,13 +119,17 @@ class Columns:
             self.circ[rows],
             self.combo[rows],
             self.combos,
+            {k: v[rows] for k, v in self.facts.items()},
+            {k: v[rows] for k, v in self.facts_missing.items()},
         )
 
 
 def one(
-    circumstance: str, categories: frozenset[str], paid: dt.date, dates: dict[str, dt.date | None]
+    circumstance: str, categories: frozenset[str], paid: dt.date, dates: dict[str, dt.date | None],
+    facts: dict[str, int | bool | None] | None = None,
 ) -> Columns:
     """A population of one."""
+    facts = facts or {}
     return Columns(
         np.array([day(paid)], np.int64),
         {e: np.array([day(d) if (d := dates.get(e)) else 0], np.int64) for e in EVENTS},
@@ -119,31 +137,74 @@ def one(
         np.array([CIRCUMSTANCES.index(circumstance) if circumstance in CIRCUMSTANCES else -1], np.int64),
         np.zeros(1, np.int64),
         [categories],
+        {f: np.array([int(facts.get(f) or 0)], np.int64) for f in FACTS},
+        {f: np.array([facts.get(f) is None]) for f in FACTS},
     )
 
 
 # --- conditions and rules ---------------------------------------------------------------------------------
 
 
-def _windows(rules: RuleSet) -> dict[str, tuple[int | None, int]]:
-    return {w.id: (None if w.start is None else day(w.start), day(w.end)) for w in rules.enrolment.windows}
+def _windows(rules: RuleSet) -> dict[str, tuple[int | None, int | None]]:
+    return {w.id: (None if w.start is None else day(w.start), None if w.end is None else day(w.end))
+            for w in rules.enrolment.windows}
+
+
+@dataclass
+class Outcome:
+    """Where a condition holds; where it cannot be told for want of the person's date or fact
+    (``absent``); and where the notice leaves a bound it tests unstated (``open``)."""
+
+    holds: np.ndarray
+    absent: np.ndarray | None = None
+    open: np.ndarray | None = None
+
+
+def _window_test(paid: np.ndarray, start: int | None, end: int | None, after: bool) -> Outcome:
+    """paid in (or after) a window whose bounds may be unstated; a missing start is no bound in the past."""
+    if after:
+        if end is None:  # after a window whose end is not stated: undecided once it has opened
+            opened = np.ones(len(paid), bool) if start is None else paid >= start
+            return Outcome(np.zeros(len(paid), bool), open=opened)
+        return Outcome(paid > end)
+    inside = np.ones(len(paid), bool) if start is None else paid >= start
+    if end is None:
+        return Outcome(np.zeros(len(paid), bool), open=inside)
+    return Outcome(inside & (paid <= end))
+
+
+def _age_on(born: np.ndarray, on: dt.date) -> np.ndarray:
+    """Whole years of age on a day (a birthday on 29 February is reached on 1 March in other years)."""
+    d = born.astype("datetime64[D]")
+    years = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    md = month_day(born)
+    return on.year - years - ((on.month * 100 + on.day) < md).astype(np.int64)
 
 
 def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
-              cache: dict[tuple[object, ...], np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
-    """Where one condition holds, and where it cannot be told because the row lacks the date it tests
-    (None where the condition tests no such date). A missing recognition date means a status long held."""
+              cache: dict[tuple[object, ...], np.ndarray]) -> Outcome:
+    """One condition on whole columns. A missing recognition date means a status long held."""
     paid = cols.paid
-    if cond.kind in ("paid_in_window", "paid_after_window", "recognised_after_window"):
+    if cond.kind in ("paid_in_window", "paid_after_window"):
         start, end = _windows(rules)[cond.window or ""]
-        if cond.kind == "paid_after_window":
-            return paid > end, None
-        if cond.kind == "recognised_after_window":
-            return ~cols.missing["recognised"] & (cols.dates["recognised"] > end), None
-        ok = paid <= end
-        return (ok if start is None else ok & (paid >= start)), None
+        return _window_test(paid, start, end, cond.kind == "paid_after_window")
+    if cond.kind == "recognised_after_window":
+        _, end = _windows(rules)[cond.window or ""]
+        assert end is not None  # the check requires a stated end here
+        return Outcome(~cols.missing["recognised"] & (cols.dates["recognised"] > end))
     if cond.kind == "paid_after_period":
-        return paid > day(rules.coverage.period.end), None
+        return Outcome(paid > day(rules.coverage.period.end))
+    if cond.kind in ("student", "rural_hukou"):
+        return Outcome(cols.facts[cond.kind] == int(cond.value), absent=cols.facts_missing[cond.kind])
+    if cond.kind in ("years_uninsured_at_least", "years_uninsured_below"):
+        years = cols.facts["years_uninsured"]
+        holds = years >= (cond.years or 0) if cond.kind.endswith("at_least") else years < (cond.years or 0)
+        return Outcome(holds, absent=cols.facts_missing["years_uninsured"])
+    if cond.kind in ("age_at_least", "age_below"):
+        assert cond.on is not None
+        age = _age_on(cols.dates["born"], cond.on)
+        holds = age >= (cond.years or 0) if cond.kind == "age_at_least" else age < (cond.years or 0)
+        return Outcome(holds, absent=cols.missing["born"])
     name = cond.event or "born"
     event = paid if name == "paid" else cols.dates[name]
     absent = None if name == "paid" else cols.missing[name]
@@ -153,44 +214,65 @@ def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
             cache[key] = last_day(event, cond.length or 0, cond.unit, convention)
         last = cache[key]
         if cond.kind == "paid_within":
-            return (paid >= event) & ((paid <= last) if cond.include_bound else (paid < last)), absent
-        return ((paid >= last) if cond.include_bound else (paid > last)), absent
+            return Outcome((paid >= event) & ((paid <= last) if cond.include_bound else (paid < last)), absent)
+        return Outcome((paid >= last) if cond.include_bound else (paid > last), absent)
     if cond.kind == "born_between":
         key = ("month_day", name)
         if key not in cache:
             cache[key] = month_day(event)
         lo = int((cond.from_month_day or "").replace("-", ""))
         hi = int((cond.to_month_day or "").replace("-", ""))
-        return (cache[key] >= lo) & (cache[key] <= hi), absent
+        return Outcome((cache[key] >= lo) & (cache[key] <= hi), absent)
     if cond.kind in ("event_in_coverage_year", "event_before_coverage_year"):
         key = ("year", name)
         if key not in cache:
             cache[key] = year_of(event)
         if cond.kind == "event_in_coverage_year":
-            return cache[key] == rules.coverage_year, absent
-        return cache[key] < rules.coverage_year, absent
+            return Outcome(cache[key] == rules.coverage_year, absent)
+        return Outcome(cache[key] < rules.coverage_year, absent)
     raise ValueError(f"unknown condition kind {cond.kind}")
 
 
-def rule_mask(rules: RuleSet, rule: StartRule, cols: Columns, convention: str,
-              cache: dict[tuple[object, ...], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Where every condition of a rule holds (its categories, its conditions, and its payment period),
-    and where the rule would hold but for a date the row lacks (an input the person must give)."""
-    reach = np.ones(len(cols), bool)
+@dataclass
+class Match:
+    """Where a rule (or a class) applies, and the rows it leaves undecided: ``needs`` (the person must
+    give a date or fact) and ``open`` (the notice leaves a window bound unstated)."""
+
+    holds: np.ndarray
+    needs: np.ndarray
+    open: np.ndarray
+
+
+def conditions_mask(rules: RuleSet, conds: list[Condition], cols: Columns, convention: str,
+                    cache: dict[tuple[object, ...], np.ndarray], reach: np.ndarray) -> Match:
+    """Where every condition holds, starting from ``reach``."""
     unknown = np.zeros(len(cols), bool)
+    unstated = np.zeros(len(cols), bool)
+    for cond in conds:
+        out = condition(rules, cond, cols, convention, cache)
+        maybe = out.holds.copy()
+        if out.absent is not None:
+            maybe |= out.absent
+            unknown |= out.absent & reach
+        if out.open is not None:
+            maybe |= out.open
+            unstated |= out.open & reach
+        reach = reach & maybe
+    unknown &= reach
+    unstated &= reach & ~unknown
+    return Match(reach & ~unknown & ~unstated, unknown, unstated)
+
+
+def rule_mask(rules: RuleSet, rule: StartRule, cols: Columns, convention: str,
+              cache: dict[tuple[object, ...], np.ndarray]) -> Match:
+    """Where a rule applies: its categories, its conditions, and its payment period."""
+    reach = np.ones(len(cols), bool)
     if not any(c.kind == "paid_after_period" for c in rule.when):
         reach &= cols.paid <= day(rules.coverage.period.end)
     if rule.categories:
         wanted = set(rule.categories)
         reach &= np.array([bool(c & wanted) for c in cols.combos], bool)[cols.combo]
-    for cond in rule.when:
-        holds, absent = condition(rules, cond, cols, convention, cache)
-        if absent is None:
-            reach &= holds
-        else:
-            reach &= holds | absent
-            unknown |= absent
-    return reach & ~unknown, reach & unknown
+    return conditions_mask(rules, rule.when, cols, convention, cache, reach)
 
 
 def tiers(rules: RuleSet, circumstance: str) -> list[list[int]]:
@@ -201,30 +283,43 @@ def tiers(rules: RuleSet, circumstance: str) -> list[list[int]]:
     return [own, [i for i, r in enumerate(rules.coverage.start_rules) if r.circumstance == "regular"]]
 
 
-def tier_matrix(rules: RuleSet, tier: list[int], cols: Columns, convention: str) -> tuple[np.ndarray, np.ndarray]:
-    """rules x rows: where each rule of a tier matches, after the tier's stated priorities (``overrides``);
-    and the rows that some rule of the tier cannot be decided for, for want of a date."""
+def tier_matrix(rules: RuleSet, tier: list[int], cols: Columns, convention: str
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """rules x rows: where each rule of a tier applies, after the tier's stated priorities (``overrides``);
+    and the rows some rule of the tier leaves undecided (needs an input; the notice leaves a bound open)."""
     cache: dict[tuple[object, ...], np.ndarray] = {}
     start_rules = rules.coverage.start_rules
     matrix = np.zeros((len(tier), len(cols)), bool)
     needs = np.zeros(len(cols), bool)
+    unstated = np.zeros(len(cols), bool)
     for k, i in enumerate(tier):
-        matrix[k], undecided = rule_mask(rules, start_rules[i], cols, convention, cache)
-        needs |= undecided
+        found = rule_mask(rules, start_rules[i], cols, convention, cache)
+        matrix[k] = found.holds
+        needs |= found.needs
+        unstated |= found.open
     position = {start_rules[i].id: k for k, i in enumerate(tier)}
     winners = matrix.copy()
     for k, i in enumerate(tier):
         for other in start_rules[i].overrides:
             if other in position:
                 winners[position[other]] &= ~matrix[k]
-    return winners, needs
+    return winners, needs, unstated & ~needs
 
 
-def select(rules: RuleSet, cols: Columns, convention: str) -> tuple[np.ndarray, np.ndarray]:
-    """The index of the start rule that applies to each row under the hit policy (-1 where none does), and
-    the rows that cannot be decided because they lack a date a rule tests."""
+@dataclass
+class Selection:
+    """The start rule of each row (-1: none), and the rows left undecided."""
+
+    rule: np.ndarray
+    needs: np.ndarray  # the person must give a date or fact a rule tests
+    open: np.ndarray  # a rule tests a window bound the notice does not state
+
+
+def select(rules: RuleSet, cols: Columns, convention: str) -> Selection:
+    """The start rule that applies to each row under the hit policy."""
     out = np.full(len(cols), -1, np.int64)
-    undecided = np.zeros(len(cols), bool)
+    needs_all = np.zeros(len(cols), bool)
+    open_all = np.zeros(len(cols), bool)
     for ci, circumstance in enumerate(CIRCUMSTANCES):
         rows = np.flatnonzero(cols.circ == ci)
         if not len(rows):
@@ -234,19 +329,47 @@ def select(rules: RuleSet, cols: Columns, convention: str) -> tuple[np.ndarray, 
         for tier in tiers(rules, circumstance):
             if not tier:
                 continue
-            matrix, needs = tier_matrix(rules, tier, sub, convention)
-            undecided[rows[todo & needs]] = True
+            matrix, needs, unstated = tier_matrix(rules, tier, sub, convention)
+            needs_all[rows[todo & needs]] = True
             hit = todo & ~needs & matrix.any(axis=0)
             out[rows[hit]] = np.asarray(tier, np.int64)[matrix.argmax(axis=0)[hit]]
-            todo &= ~hit & ~needs
-    return out, undecided
+            stop = todo & ~hit & ~needs & unstated
+            open_all[rows[stop]] = True
+            todo &= ~hit & ~needs & ~unstated
+    return Selection(out, needs_all, open_all)
 
 
-def needed_dates(rules: RuleSet) -> set[str]:
-    """The dates the file's conditions test (besides the payment date)."""
-    return {c.event or "born" for r in rules.coverage.start_rules for c in r.when
-            if c.kind in ("paid_within", "paid_after", "born_between", "event_in_coverage_year",
-                          "event_before_coverage_year")} - {"paid"}
+def resident_class(rules: RuleSet, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's resident class (index, -1 where the file has none) and the rows that lack a fact the
+    classes test. Classes are tried in the notice's order; the last one is everyone else."""
+    classes = rules.financing.resident_classes
+    out = np.full(len(cols), -1, np.int64)
+    needs = np.zeros(len(cols), bool)
+    todo = np.ones(len(cols), bool)
+    cache: dict[tuple[object, ...], np.ndarray] = {}
+    for k, cls in enumerate(classes):
+        found = conditions_mask(rules, cls.when, cols, "civil-code", cache, todo.copy())
+        needs |= found.needs
+        out[found.holds] = k
+        todo &= ~found.holds & ~found.needs
+    return out, needs
+
+
+FACT_OF = {"student": "student", "rural_hukou": "rural_hukou", "years_uninsured_at_least": "years_uninsured",
+           "years_uninsured_below": "years_uninsured", "age_at_least": "born", "age_below": "born"}
+
+
+def needed_inputs(rules: RuleSet) -> list[str]:
+    """The dates and facts the file's conditions test (besides the payment date), in a stable order."""
+    conds = [c for r in rules.coverage.start_rules for c in r.when]
+    conds += [c for cls in rules.financing.resident_classes for c in cls.when]
+    out = {FACT_OF[c.kind] for c in conds if c.kind in FACT_OF}
+    out |= {c.event or "born" for c in conds if c.kind in ("paid_within", "paid_after", "born_between",
+                                                              "event_in_coverage_year", "event_before_coverage_year")}
+    if any(r.starts.kind == "variable_wait" for r in rules.coverage.start_rules):
+        out |= {"years_uninsured"} | ({"years_back_paid"} if any(r.starts.repairable for r in
+                                                                  rules.coverage.start_rules) else set())
+    return sorted(out - {"paid"})
 
 
 # --- the start of cover -----------------------------------------------------------------------------------
@@ -268,7 +391,33 @@ def start_days(rules: RuleSet, rule: StartRule, cols: Columns, convention: str) 
         return last_day(paid, start.length or 0, start.unit, convention) + (0 if start.include_bound else 1)
     if start.kind == "payment_month_start":
         return month_start(paid)
+    if start.kind == "variable_wait":
+        return waiting_last_day(start, cols, convention) + (0 if start.include_bound else 1)
     return None
+
+
+def waiting_length(start: Start, cols: Columns) -> np.ndarray:
+    """A variable waiting period: its fixed length, plus ``per_extra_year`` for each year without insurance
+    after the first (less the years paid back, where repairable), and at least ``floor_length`` from
+    ``floor_after_years`` years without insurance."""
+    years = cols.facts["years_uninsured"]
+    back = cols.facts["years_back_paid"] if start.repairable else np.zeros(len(cols), np.int64)
+    extra = np.maximum(0, years - 1 - back) * (start.per_extra_year or 0)
+    length = (start.length or 0) + extra
+    if start.floor_after_years is not None:
+        length = np.where(years >= start.floor_after_years, np.maximum(length, start.floor_length or 0), length)
+    return length
+
+
+def waiting_last_day(start: Start, cols: Columns, convention: str) -> np.ndarray:
+    """The last day of a variable waiting period counted from payment."""
+    return last_day(cols.paid, waiting_length(start, cols), start.unit, convention)
+
+
+def start_needs(rules: RuleSet, rule_idx: np.ndarray, cols: Columns) -> np.ndarray:
+    """Rows whose start rule counts a waiting period from a fact the person did not give."""
+    variable = np.array([r.starts.kind == "variable_wait" for r in rules.coverage.start_rules] + [False])
+    return variable[rule_idx] & cols.facts_missing["years_uninsured"]
 
 
 @dataclass
@@ -308,7 +457,8 @@ def cover(rules: RuleSet, rule_idx: np.ndarray, cols: Columns, convention: str) 
     ends = np.array([day(r.ends or period.end) for r in start_rules] + [0], np.int64)
     end = ends[rule_idx]
     covered = np.maximum(0, end - start + 1)
-    waits = np.array([r.starts.kind == "after_payment_period" for r in start_rules] + [False])[rule_idx]
+    waits = np.array([r.starts.kind in ("after_payment_period", "variable_wait") for r in start_rules]
+                     + [False])[rule_idx]
     uncounted = 1 if convention == "civil-code" else 0
     waiting = np.where(waits, np.maximum(0, start - cols.paid - uncounted), 0)
     return Cover(start, known, end, covered, waiting, before_birth)

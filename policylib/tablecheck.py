@@ -36,6 +36,7 @@ class Finding:
     paid: dt.date
     event: dt.date | None
     count: int
+    facts: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         who = f"a person of circumstance '{self.circumstance}'"
@@ -43,6 +44,8 @@ class Finding:
             who += f" in {', '.join(self.categories)}"
         if self.recognised:
             who += f" recognised on {self.recognised}"
+        if self.facts:
+            who += " (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.facts.items()) + ")"
         when = f"paying on {self.paid}"
         if self.event:
             when += f" ({table.EVENT_FOR[self.circumstance]} {self.event})"
@@ -82,7 +85,34 @@ def _category_classes(rules: RuleSet) -> list[tuple[str, ...]]:
 def _recognition_points(rules: RuleSet) -> list[int | None]:
     ends = {w.id: w.end for w in rules.enrolment.windows}
     used = {c.window for r in rules.coverage.start_rules for c in r.when if c.kind == "recognised_after_window"}
-    return [None, *sorted(table.day(ends[w]) + 1 for w in used if w in ends)]
+    return [None, *sorted(table.day(e) + 1 for w in used if (e := ends.get(w)) is not None)]
+
+
+def _fact_points(rules: RuleSet) -> list[dict[str, int]]:
+    """One value per region of each fact the start rules test (and of the facts a waiting period counts)."""
+    conds = [c for r in rules.coverage.start_rules for c in r.when]
+    axes: dict[str, set[int]] = {}
+    for c in conds:
+        if c.kind in ("student", "rural_hukou"):
+            axes.setdefault(c.kind, set()).update({0, 1})
+        elif c.kind in ("years_uninsured_at_least", "years_uninsured_below"):
+            axes.setdefault("years_uninsured", {0}).update({max(0, (c.years or 0) - 1), c.years or 0})
+    if any(r.starts.kind == "variable_wait" for r in rules.coverage.start_rules):
+        axes.setdefault("years_uninsured", {0}).update({1})
+    names = sorted(axes)
+    return [dict(zip(names, values, strict=True))
+            for values in itertools.product(*(sorted(axes[n]) for n in names))] or [{}]
+
+
+def _birth_points(rules: RuleSet) -> list[int | None]:
+    """Birth days on each side of every age a start rule tests (none where no rule tests an age)."""
+    out: set[int] = set()
+    for r in rules.coverage.start_rules:
+        for c in r.when:
+            if c.kind in ("age_at_least", "age_below") and c.on is not None:
+                birthday = c.on.replace(year=c.on.year - (c.years or 0))
+                out |= {table.day(birthday), table.day(birthday) + 1}
+    return sorted(out) or [None]  # type: ignore[return-value]
 
 
 def _grid(rules: RuleSet, circumstance: str, first: int, last: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -113,13 +143,14 @@ def check_table(rules: RuleSet) -> TableReport:
     period_end = table.day(rules.coverage.period.end)
     start_rules = rules.coverage.start_rules
     parents = _category_tree()[0]
-    combos = [frozenset(c) | {p for x in c if (p := parents.get(x))} for c in _category_classes(rules)]
     labels = _category_classes(rules)
+    combos = [frozenset(c) | {p for x in c if (p := parents.get(x))} for c in labels]
+    profiles = list(itertools.product(_recognition_points(rules), _fact_points(rules), _birth_points(rules)))
     reported: set[tuple[str, ...]] = set()
     regular_gap = np.zeros(last - first + 1, bool)  # payment days no ordinary residents' rule covers
     for circumstance in table.CIRCUMSTANCES:
         paid, event = _grid(rules, circumstance, first, last)
-        for recognised in _recognition_points(rules):
+        for recognised, facts, born in profiles:
             n = len(paid) * len(combos)
             cols = table.Columns(
                 np.tile(paid, len(combos)),
@@ -128,7 +159,11 @@ def check_table(rules: RuleSet) -> TableReport:
                 np.full(n, table.CIRCUMSTANCES.index(circumstance), np.int64),
                 np.repeat(np.arange(len(combos)), len(paid)),
                 combos,
+                {f: np.full(n, v, np.int64) for f, v in facts.items()},
+                {f: np.zeros(n, bool) for f in facts},
             )
+            if born is not None:
+                cols.dates["born"], cols.missing["born"] = np.full(n, born, np.int64), np.zeros(n, bool)
             if event is not None:
                 name = table.EVENT_FOR[circumstance]
                 cols.dates[name] = np.tile(event, len(combos))
@@ -138,22 +173,20 @@ def check_table(rules: RuleSet) -> TableReport:
                 cols.missing["recognised"] = np.zeros(n, bool)
             report.persons += n
             todo = np.ones(n, bool)
+            who = _Who(circumstance, labels, recognised, facts)
             for tier in table.tiers(rules, circumstance):
                 if not tier:
                     continue
-                matrix, _ = table.tier_matrix(rules, tier, cols, "civil-code")
+                matrix, _, unstated = table.tier_matrix(rules, tier, cols, "civil-code")
                 counts = matrix.sum(axis=0)
                 clash = todo & (counts > 1)
                 if clash.any():
                     i = int(np.argmax(clash))
                     both = tuple(start_rules[tier[k]].id for k in np.flatnonzero(matrix[:, i]))
-                    if both in reported:  # the same two rules, met again through another circumstance
-                        todo &= counts == 0
-                        continue
-                    reported.add(both)
-                    report.findings.append(_finding("overlap", both, circumstance, labels, cols, i, recognised,
-                                                    int(clash.sum())))
-                todo &= counts == 0
+                    if both not in reported:  # the same two rules may meet again through another circumstance
+                        reported.add(both)
+                        report.findings.append(who.finding("overlap", both, cols, i, int(clash.sum())))
+                todo &= (counts == 0) & ~unstated  # a window bound the notice leaves open is said so, not a gap
             gap = todo & (cols.paid <= period_end)
             if circumstance == "regular":
                 regular_gap[cols.paid[gap] - first] = True
@@ -161,17 +194,24 @@ def check_table(rules: RuleSet) -> TableReport:
                 gap &= ~regular_gap[cols.paid - first]
             if gap.any():
                 i = int(np.argmax(gap))
-                report.findings.append(_finding("gap", (), circumstance, labels, cols, i, recognised, int(gap.sum())))
+                report.findings.append(who.finding("gap", (), cols, i, int(gap.sum())))
     return report
 
 
-def _finding(kind: str, rules: tuple[str, ...], circumstance: str, labels: list[tuple[str, ...]],
-             cols: table.Columns, i: int, recognised: int | None, count: int) -> Finding:
-    name = table.EVENT_FOR.get(circumstance)
-    return Finding(
-        kind, rules, circumstance, labels[int(cols.combo[i])],
-        table.date_of(recognised) if recognised is not None else None,
-        table.date_of(cols.paid[i]),
-        table.date_of(cols.dates[name][i]) if name else None,
-        count,
-    )
+@dataclass
+class _Who:
+    circumstance: str
+    labels: list[tuple[str, ...]]
+    recognised: int | None
+    facts: dict[str, int]
+
+    def finding(self, kind: str, rules: tuple[str, ...], cols: table.Columns, i: int, count: int) -> Finding:
+        name = table.EVENT_FOR.get(self.circumstance)
+        return Finding(
+            kind, rules, self.circumstance, self.labels[int(cols.combo[i])],
+            table.date_of(self.recognised) if self.recognised is not None else None,
+            table.date_of(cols.paid[i]),
+            table.date_of(cols.dates[name][i]) if name else None,
+            count,
+            self.facts,
+        )

@@ -177,10 +177,18 @@ BREAKAGES = [
     Breakage(
         "missing_required_field",
         GUIZHOU,
+        edit("    - id: main\n      name_zh: 集中征缴期\n", "    - id: main\n"),
+        "- id: main",
+        re.escape("enrolment.windows[0].name_zh"),
+        re.escape("required field is missing"),
+    ),
+    Breakage(
+        "stated_window_without_end",
+        GUIZHOU,
         edit(MAIN_WINDOW, "      start: 2020-11-16\n"),
         "- id: main",
-        re.escape("enrolment.windows[0].end"),
-        re.escape("required field is missing"),
+        re.escape("enrolment.windows[0]"),
+        re.escape("window 'main' has no end: say status: not_stated, with a note"),
     ),
     Breakage(
         "wrong_type",

@@ -62,10 +62,11 @@ def milestone_dates(ruleset: RuleSet) -> set[dt.date]:
 
 def start_rule(ruleset: RuleSet, circumstance: str, kind: str, length: int | None = None) -> StartRule:
     """The one start rule for a circumstance, for everyone (not only some groups), with a condition of the given
-    kind (and length)."""
+    kind (and length); payments in the coverage period unless the kind asks for those after it."""
     found = [
         r for r in ruleset.coverage.start_rules
         if r.circumstance == circumstance and not r.categories
+        and (kind == "paid_after_period") == any(c.kind == "paid_after_period" for c in r.when)
         and any(c.kind == kind and (length is None or c.length == length) for c in r.when)
     ]
     assert len(found) == 1, f"{ruleset.jurisdiction}: {len(found)} {circumstance} rules with a {kind} condition"
@@ -207,6 +208,10 @@ def test_guizhou_newborns() -> None:
         ("paid_after_window", "main", True), ("paid_after", "born", False)]
     assert late.due == "late_payer_total"
     assert (late.starts.kind, late.starts.length, late.starts.include_bound) == ("after_payment_period", 60, False)
+    # The 90 days of 四（三）4 run across the year end: a 2021 child paid for in 2022 is covered from birth.
+    across = start_rule(g, "newborn", "paid_after_period")
+    assert [(c.kind, c.length) for c in across.when if c.kind == "paid_within"] == [("paid_within", 90)]
+    assert (across.starts.kind, across.due) == ("event_day", "standard")
 
 
 def test_guizhou_employees_leaving_employee_insurance() -> None:
