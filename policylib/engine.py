@@ -112,6 +112,14 @@ def _document(source_id: str) -> str:
     return meta.document_number or meta.title
 
 
+@lru_cache(maxsize=64)
+def _cut_off(source_id: str) -> str | None:
+    try:
+        return load_meta(source_id).cut_off
+    except SourceError:
+        return None
+
+
 def citations_of(rules: RuleSet, value: Cited) -> list[dict[str, str]]:
     """The citations of a value as {document, clause, excerpt, source}."""
     return [
@@ -445,6 +453,8 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     contribution, fiscal = contribution_value.amount, fiscal_value.amount
     cites: list[dict[str, str]] = []
     notes: list[str] = [f"Day counting: {daycount.describe(convention)}"]
+    if cut := _cut_off(rules.source):
+        notes.append(f"The source text is partial: {cut}. What it does not reach is not stated.")
     cats = held_categories(person)
     if cats != tuple(sorted(set(person.categories))):
         notes.append(f"Recognised as a member of the assisted groups on {person.recognised}, after paying: at payment "

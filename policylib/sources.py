@@ -122,6 +122,10 @@ class SourceMeta(BaseModel):
         "whose spacing is meaningful (statute article headings, mixed English notes)",
     )
     notes: str = ""
+    cut_off: str | None = Field(
+        None, description="a partial text: where it breaks off and what is missing (what the rules cannot "
+        "say is then not stated, with this as the reason)",
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> SourceMeta:

@@ -29,7 +29,8 @@ CASES_DIR = Path(__file__).parent / "cases"
 QUOTE_FIELDS = {f.name for f in fields(Quote)}
 CASE_KEYS = {"name", "clause", "person", "expect", "expect_error", "why", "day_count", "known_issue", "cli"}
 EVENT_KEYS = ("paid", "born", "lapsed", "discharged", "released", "recognised")
-PERSON_KEYS = {"categories", "event", *EVENT_KEYS}
+FACT_KEYS = ("student", "rural_hukou", "years_uninsured", "years_back_paid")
+PERSON_KEYS = {"categories", "event", *EVENT_KEYS, *FACT_KEYS}
 DATE_KEYS = {*EVENT_KEYS, "coverage_start", "coverage_end"}
 
 
@@ -50,7 +51,9 @@ def make_person(spec: dict[str, Any]) -> Person:
     unknown = set(spec) - PERSON_KEYS
     assert not unknown, f"unknown person keys {unknown}"
     dates = {k: as_date(spec.get(k)) for k in EVENT_KEYS}
-    return Person(categories=tuple(spec.get("categories", ())), circumstance=spec.get("event", "regular"), **dates)
+    facts = {k: spec.get(k) for k in FACT_KEYS}
+    return Person(categories=tuple(spec.get("categories", ())), circumstance=spec.get("event", "regular"), **dates,
+                  **facts)
 
 
 def _params() -> list[Any]:
@@ -140,6 +143,10 @@ def cli_args(doc: dict[str, Any], case: dict[str, Any]) -> list[str]:
     for key in EVENT_KEYS:
         if spec.get(key) is not None:
             args += [f"--{key}", str(spec[key])]
+    for key in FACT_KEYS:
+        value = spec.get(key)
+        if value is not None:
+            args += [f"--{key.replace('_', '-')}", ("yes" if value else "no") if isinstance(value, bool) else str(value)]
     if case.get("day_count"):
         args += ["--day-count", case["day_count"]]
     return args
