@@ -146,7 +146,8 @@ def cli_args(doc: dict[str, Any], case: dict[str, Any]) -> list[str]:
     for key in FACT_KEYS:
         value = spec.get(key)
         if value is not None:
-            args += [f"--{key.replace('_', '-')}", ("yes" if value else "no") if isinstance(value, bool) else str(value)]
+            shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            args += [f"--{key.replace('_', '-')}", shown]
     if case.get("day_count"):
         args += ["--day-count", case["day_count"]]
     return args
