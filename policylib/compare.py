@@ -22,7 +22,7 @@ import chinese_calendar
 import pandas as pd
 from pydantic import BaseModel
 
-from policylib import catalogue, daycount, engine
+from policylib import catalogue, daycount, engine, national
 from policylib.check import cited_objects
 from policylib.model import Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
 from policylib.summary import HELP_GLOSS
@@ -363,6 +363,18 @@ def _window_words(rules: RuleSet, window_id: str | None) -> tuple[str, str]:
     return f"{window.name_zh} ({window.id})", f"{start} to {end}"
 
 
+PERSON_WORDS: dict[str, Callable[[Condition], str]] = {
+    "age_at_least": lambda c: f"aged {c.years} or more on {c.on.isoformat() if c.on else '?'}",
+    "age_below": lambda c: f"aged under {c.years} on {c.on.isoformat() if c.on else '?'}",
+    "student": lambda c: "a student (在校学生)" if c.value else "not a student",
+    "rural_hukou": lambda c: "rural household registration (农村户籍)" if c.value else
+                   "urban household registration (城镇户籍)",
+    "insured_last_year": lambda c: "insured last year (上年度已参保)" if c.value else "not insured last year (断保)",
+    "years_uninsured_at_least": lambda c: f"{c.years} or more years without insurance (断保)",
+    "years_uninsured_below": lambda c: f"fewer than {c.years} years without insurance (断保)",
+}
+
+
 def condition_words(rules: RuleSet, cond: Condition) -> str:
     """One condition of a start rule in English."""
     event = EVENT_WORDS.get(cond.event or "", cond.event or "")
@@ -386,6 +398,8 @@ def condition_words(rules: RuleSet, cond: Condition) -> str:
         return f"{event} before the coverage year ({rules.coverage_year - 1} or earlier)"
     if cond.kind == "paid_after_period":
         return f"paid after the coverage period (after {rules.coverage.period.end.isoformat()})"
+    if cond.kind in PERSON_WORDS:
+        return PERSON_WORDS[cond.kind](cond)
     if cond.kind == "recognised_after_window":
         window = next((w for w in rules.enrolment.windows if w.id == cond.window), None)
         end = f" (after {window.end.isoformat()})" if window and window.end else ""
@@ -405,6 +419,13 @@ def start_words(rules: RuleSet, rule: StartRule) -> str:
     }
     if start.kind == "after_payment_period":
         words = f"day after a period of {_plural(start.length or 0, start.unit)} from payment"
+    elif start.kind == "variable_wait":
+        words = (f"day after a wait of {_plural(start.length or 0, start.unit)} from payment, "
+                 f"{_plural(start.per_extra_year or 0, start.unit)} more for each year without insurance "
+                 "after the first"
+                 + (", less the years paid back" if start.repairable else "")
+                 + (f"; at least {_plural(start.floor_length or 0, start.unit)} from {start.floor_after_years} years"
+                    if start.floor_after_years else ""))
     elif start.kind == "not_stated":
         words = f"{NOT_STATED} (refers to {rule.refers_to})" if rule.refers_to else NOT_STATED
     else:
@@ -548,6 +569,56 @@ def coverage_start_series(step_days: int = 7) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- calendar
+
+
+# Persons who enrol the day after the collection window closes: (circumstance, years without insurance,
+# years paid back); where a notice asks, rural residents who are not students. The national rule
+# (国办发〔2024〕38号) sets their waiting period from 2025.
+WAITING_PROFILES = (("regular", 0, 0), ("regular", 1, 0), ("regular", 2, 0), ("regular", 4, 0), ("regular", 4, 3),
+                    ("newborn", 0, 0))
+WAITING_COLUMNS = [
+    "jurisdiction", "year", "label", "circumstance", "years_uninsured", "years_back_paid", "paid",
+    "local_waiting_days", "national_waiting_days", "verdict", "rule_id", "national_document", "note",
+]
+
+
+def waiting_compliance() -> pd.DataFrame:
+    """For each local jurisdiction-year under the national waiting-period rule: the wait of a person who
+    enrols the day after the collection window closes, locally and under the national rule, and whether
+    the local rule meets, exceeds or falls short of it (or says nothing)."""
+    rows = []
+    for _, rules in _local():
+        found = national.waiting_rule(rules.coverage_year)
+        window = rules.enrolment.windows[0]
+        if found is None or window.end is None:
+            continue
+        _, rule = found
+        paid = window.end + dt.timedelta(days=1)
+        for circumstance, years, back in WAITING_PROFILES:
+            born = paid if circumstance == "newborn" else None
+            person = engine.Person(circumstance=circumstance, paid=paid, born=born, years_uninsured=years,
+                                   years_back_paid=back, student=False, rural_hukou=True)
+            note = None
+            try:
+                q = engine.quote(rules, person)
+            except engine.InputError as exc:
+                q, note = None, str(exc)
+            want = national.waiting_days(rule, circumstance, paid, years, back)
+            have = q.waiting_days if q is not None and q.payable else None
+            if q is None or q.payable is None:
+                verdict = NOT_STATED
+            elif q.payable is False:
+                verdict = "no late enrolment"
+            elif have is None:
+                verdict = f"{NOT_STATED} (start of cover)"
+            else:
+                verdict = "meets" if have == want else "exceeds" if have > want else "falls short"
+            rows.append({
+                **_ident(rules), "circumstance": circumstance, "years_uninsured": years, "years_back_paid": back,
+                "paid": paid, "local_waiting_days": have, "national_waiting_days": want, "verdict": verdict,
+                "rule_id": q.rule if q is not None else None, "national_document": rule.document, "note": note,
+            })
+    return _frame(rows, WAITING_COLUMNS, ints=("local_waiting_days", "national_waiting_days"), dates=("paid",))
 
 
 def day_flags(day: dt.date | None) -> dict[str, Any]:
@@ -789,6 +860,7 @@ def _tables() -> dict[str, Callable[[], pd.DataFrame]]:
         "assisted_pivot": lambda: assisted_pivot().reset_index(),
         "start_rules": start_rules_table,
         "coverage_start_series": coverage_start_series,
+        "waiting_compliance": waiting_compliance,
         "calendar_events": calendar_events,
         "changes": changes,
         "unstated": unstated,

@@ -346,11 +346,10 @@ def _columns(person: Person) -> table.Columns:
 
 def _needs(rules: RuleSet, person: Person) -> InputError:
     values = {**person.dates(), **person.facts()}
-    absent = [name for name in table.needed_inputs(rules) if values.get(name) is None]
-    name = absent[0] if absent else "born"
-    what = "date" if name in EVENTS else "fact"
-    return InputError(f"--{name.replace('_', '-')}", f"a {person.circumstance} quote needs the "
-                      f"{name.replace('_', ' ')} {what} under this notice's rules")
+    absent = [name for name in table.needed_inputs(rules) if values.get(name) is None] or ["born"]
+    flags = ", ".join(f"--{name.replace('_', '-')}" for name in absent)
+    return InputError(f"--{absent[0].replace('_', '-')}", f"a {person.circumstance} quote under this notice's rules "
+                      f"needs what the person has not given ({flags})")
 
 
 def decide(rules: RuleSet, person: Person, convention: daycount.Convention) -> tuple[StartRule | None, bool]:

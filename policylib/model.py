@@ -27,10 +27,12 @@ ConditionKind = Literal[
     "rural_hukou",
     "years_uninsured_at_least",
     "years_uninsured_below",
+    "insured_last_year",
 ]
 # Conditions on the person rather than on dates of the contribution drive.
 PERSON_CONDITIONS = frozenset({
     "age_at_least", "age_below", "student", "rural_hukou", "years_uninsured_at_least", "years_uninsured_below",
+    "insured_last_year",
 })
 Circumstance = Literal[
     "regular", "newborn", "employee_lapse", "veteran", "released_prisoner", "migrant_worker"
@@ -294,7 +296,7 @@ class Condition(Strict):
     event: Event | None = None
     years: int | None = Field(None, ge=0, le=150, description="ages and years without insurance")
     on: dt.date | None = Field(None, description="the day an age is reached by (age_at_least, age_below)")
-    value: bool = Field(True, description="student, rural_hukou: the fact required")
+    value: bool = Field(True, description="student, rural_hukou, insured_last_year: the fact required")
     length: int | None = Field(None, ge=1)
     unit: Literal["days", "months"] = "days"
     include_bound: bool = True
@@ -319,6 +321,7 @@ class Condition(Strict):
             "rural_hukou": (),
             "years_uninsured_at_least": ("years",),
             "years_uninsured_below": ("years",),
+            "insured_last_year": (),
         }[self.kind]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
@@ -450,6 +453,23 @@ class NationalFinancing(Strict):
     critical_illness_note: Cited | None = None
 
 
+class NationalWaiting(Cited):
+    """The national waiting-period rule (国办发〔2024〕38号): a waiting period for people who did not enrol in
+    the collection period or not continuously, growing with the years without insurance."""
+
+    document: str
+    from_coverage_year: int = Field(ge=2000, le=2100)
+    exempt: list[Circumstance] = Field(default_factory=list, description="circumstances with no waiting period")
+    exempt_note: str | None = None
+    waiting: Start
+
+    @model_validator(mode="after")
+    def _a_variable_wait(self) -> NationalWaiting:
+        if self.waiting.kind != "variable_wait":
+            raise ValueError("the national waiting rule is a 'variable_wait'")
+        return self
+
+
 class NationalStandard(Strict):
     """The national minimum financing standard set for one year."""
 
@@ -465,6 +485,7 @@ class NationalStandard(Strict):
     document_seen: bool = Field(description="False where the number is known only from secondary sources")
     source: str
     financing: NationalFinancing
+    waiting_period: NationalWaiting | None = None
 
 
 class Category(Strict):

@@ -196,6 +196,8 @@ def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
         return Outcome(paid > day(rules.coverage.period.end))
     if cond.kind in ("student", "rural_hukou"):
         return Outcome(cols.facts[cond.kind] == int(cond.value), absent=cols.facts_missing[cond.kind])
+    if cond.kind == "insured_last_year":  # 上年度已参保, 连续参保: no year without insurance
+        return Outcome((cols.facts["years_uninsured"] == 0) == cond.value, absent=cols.facts_missing["years_uninsured"])
     if cond.kind in ("years_uninsured_at_least", "years_uninsured_below"):
         years = cols.facts["years_uninsured"]
         holds = years >= (cond.years or 0) if cond.kind.endswith("at_least") else years < (cond.years or 0)
@@ -290,19 +292,20 @@ def tier_matrix(rules: RuleSet, tier: list[int], cols: Columns, convention: str
     cache: dict[tuple[object, ...], np.ndarray] = {}
     start_rules = rules.coverage.start_rules
     matrix = np.zeros((len(tier), len(cols)), bool)
-    needs = np.zeros(len(cols), bool)
+    needs = np.zeros((len(tier), len(cols)), bool)
     unstated = np.zeros(len(cols), bool)
     for k, i in enumerate(tier):
         found = rule_mask(rules, start_rules[i], cols, convention, cache)
-        matrix[k] = found.holds
-        needs |= found.needs
+        matrix[k], needs[k] = found.holds, found.needs
         unstated |= found.open
     position = {start_rules[i].id: k for k, i in enumerate(tier)}
     winners = matrix.copy()
     for k, i in enumerate(tier):
         for other in start_rules[i].overrides:
-            if other in position:
+            if other in position:  # where this rule applies, the one it overrides neither wins nor asks
                 winners[position[other]] &= ~matrix[k]
+                needs[position[other]] &= ~matrix[k]
+    needs = needs.any(axis=0)
     return winners, needs, unstated & ~needs
 
 
@@ -356,7 +359,8 @@ def resident_class(rules: RuleSet, cols: Columns) -> tuple[np.ndarray, np.ndarra
 
 
 FACT_OF = {"student": "student", "rural_hukou": "rural_hukou", "years_uninsured_at_least": "years_uninsured",
-           "years_uninsured_below": "years_uninsured", "age_at_least": "born", "age_below": "born"}
+           "years_uninsured_below": "years_uninsured", "insured_last_year": "years_uninsured",
+           "age_at_least": "born", "age_below": "born"}
 
 
 def needed_inputs(rules: RuleSet) -> list[str]:

@@ -95,6 +95,8 @@ def _fact_points(rules: RuleSet) -> list[dict[str, int]]:
     for c in conds:
         if c.kind in ("student", "rural_hukou"):
             axes.setdefault(c.kind, set()).update({0, 1})
+        elif c.kind == "insured_last_year":
+            axes.setdefault("years_uninsured", {0}).update({1})
         elif c.kind in ("years_uninsured_at_least", "years_uninsured_below"):
             axes.setdefault("years_uninsured", {0}).update({max(0, (c.years or 0) - 1), c.years or 0})
     if any(r.starts.kind == "variable_wait" for r in rules.coverage.start_rules):

@@ -265,7 +265,7 @@ def test_event_needed_by_a_condition_is_asked_for_only_when_reached() -> None:
         GOOD,  # regular without a birth date: the new rule asks for it
     ], ["a", "b", "c", "d", "e"])
     _assert_same(rules, people.iloc[:4], "civil-code")
-    with pytest.raises(engine.InputError, match=r"row 'e'.*needs the born date") as err:
+    with pytest.raises(engine.InputError, match=r"row 'e'.*needs what the person has not given \(--born\)") as err:
         quote_many(rules, people)
     assert err.value.argument == "--born"
 

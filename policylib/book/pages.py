@@ -227,6 +227,9 @@ def _statute_paths(lines: Sequence[str]) -> list[tuple[str, ...] | None]:
     return paths
 
 
+_DOCUMENT_HEADING = re.compile(r"^[A-Z][A-Za-z -]*\(([^()]*〔\d{4}〕\d+号)\)")
+
+
 def _reprint_paths(lines: Sequence[str]) -> list[tuple[str, ...] | None]:
     """Clause path of each line of a collection of reprints: one clause per year (``2020``)."""
     paths: list[tuple[str, ...] | None] = [None] * len(lines)
@@ -235,6 +238,8 @@ def _reprint_paths(lines: Sequence[str]) -> list[tuple[str, ...] | None]:
         if not line.strip():
             continue
         if m := _YEAR.match(line):
+            current = (m.group(1),)
+        elif m := _DOCUMENT_HEADING.match(line):  # a document quoted on its own, e.g. 国办发〔2024〕38号
             current = (m.group(1),)
         paths[i] = current
     return paths

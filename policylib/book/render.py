@@ -661,6 +661,29 @@ def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None,
     return table(rows, columns)
 
 
+def waiting_compliance_html(compliance: pd.DataFrame) -> Html:
+    """Local waiting periods against the national rule (国办发〔2024〕38号), one row per person profile."""
+    def who(r: Mapping[str, Any]) -> str:
+        if r["circumstance"] == "newborn":
+            return "newborn (新生儿), enrolled on the day of birth"
+        back = f", {int(r['years_back_paid'])} paid back (补缴)" if r["years_back_paid"] else ""
+        years = int(r["years_uninsured"])
+        return f"resident, {years} year{'s' if years != 1 else ''} without insurance (断保){back}"
+
+    def days(value: object) -> Html:
+        return badge() if is_missing(value) else esc(f"{int(value)} days")  # type: ignore[call-overload]
+
+    columns = [
+        Column("Jurisdiction-year", lambda r: r["label"]),
+        Column("Enrols on", lambda r: date_text(r["paid"])),
+        Column("Person", who),
+        Column("Local wait", lambda r: days(r["local_waiting_days"])),
+        Column("National rule", lambda r: days(r["national_waiting_days"])),
+        Column("Local rule against it", lambda r: status_cell(r["verdict"])),
+    ]
+    return table(compliance, columns, empty="No local jurisdiction-year falls under the national rule yet.")
+
+
 def _reading_cell(r: Mapping[str, Any]) -> Html:
     if not r["interpreted"]:
         return Html("")

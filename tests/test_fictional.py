@@ -1,0 +1,111 @@
+"""Fictional notices (tests/fictional/<id>/) that use what real notices say and the seeds do not: resident
+classes, shares, phases, open bounds, years without insurance, partial texts. Each is added to a copy of
+the project as an analyst would add a notice, must pass `policylib check`, and answers its own
+law-derived cases; the national waiting-period rule is compared with their waiting periods."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from policylib import catalogue, compare, engine, sources
+from tests.test_law_cases import check_expected, make_person
+
+REPO = Path(__file__).resolve().parent.parent
+FICTIONAL = Path(__file__).resolve().parent / "fictional"
+NOTICES = sorted(p.name for p in FICTIONAL.iterdir() if (p / "rules.yaml").is_file())
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project's rules and sources with every fictional notice added."""
+    root = tmp_path_factory.mktemp("fictional")
+    for name in ("rules", "sources"):
+        shutil.copytree(REPO / name, root / name)
+    for notice in NOTICES:
+        shutil.copytree(FICTIONAL / notice / "source", root / "sources" / notice)
+        shutil.copy(FICTIONAL / notice / "rules.yaml", root / "rules" / f"{notice}.yaml")
+    previous = os.environ.get("POLICYLIB_HOME")
+    os.environ["POLICYLIB_HOME"] = str(root)
+    sources.rebuild_all()
+    yield root
+    if previous is None:
+        del os.environ["POLICYLIB_HOME"]
+    else:
+        os.environ["POLICYLIB_HOME"] = previous
+
+
+def _cases(notice: str) -> list[Any]:
+    doc = yaml.safe_load((FICTIONAL / notice / "cases.yaml").read_text(encoding="utf-8"))
+    return [pytest.param(doc, case, id=f"{notice}::{case['name']}") for case in doc["cases"]]
+
+
+def test_there_are_fictional_notices() -> None:
+    assert NOTICES, "tests/fictional holds no notice with a rules.yaml"
+
+
+def test_fictional_notices_pass_the_check(project: Path) -> None:
+    env = {**os.environ, "POLICYLIB_HOME": str(project)}
+    proc = subprocess.run([sys.executable, "-m", "policylib.cli", "check"], capture_output=True, text=True,
+                          env=env, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"{len(catalogue.entries(project / 'rules'))} rule files" in proc.stdout
+
+
+@pytest.mark.parametrize(("doc", "case"), [p for notice in NOTICES for p in _cases(notice)])
+def test_fictional_case(project: Path, doc: dict[str, Any], case: dict[str, Any]) -> None:
+    rules = catalogue.rules(doc["jurisdiction"], doc["year"])
+    person = make_person(case["person"])
+    if "expect_error" in case:
+        with pytest.raises(engine.InputError) as info:
+            engine.quote(rules, person)
+        assert info.value.argument.lstrip("-") == case["expect_error"]["argument"]
+        for text in case["expect_error"].get("contains", []):
+            assert text in str(info.value)
+        return
+    problems = check_expected(vars(engine.quote(rules, person)), case["expect"])
+    assert not problems, "; ".join(problems)
+
+
+@pytest.mark.parametrize("notice", NOTICES)
+def test_fictional_cases_reach_every_rule_class_and_group(project: Path, notice: str) -> None:
+    doc = yaml.safe_load((FICTIONAL / notice / "cases.yaml").read_text(encoding="utf-8"))
+    rules = catalogue.rules(doc["jurisdiction"], doc["year"])
+    quotes = [engine.quote(rules, make_person(c["person"])) for c in doc["cases"] if "expect" in c]
+    assert {r.id for r in rules.coverage.start_rules if r.stated} - {q.rule for q in quotes} <= {
+        r.id for r in rules.coverage.start_rules for c in r.when
+        if c.kind == "paid_in_window" and next(w for w in rules.enrolment.windows if w.id == c.window).end is None
+    }, "every start rule the notice can reach has a case"
+    assert {c.id for c in rules.financing.resident_classes} <= {q.resident_class for q in quotes}
+    groups = {g.category for g in rules.assisted_groups} | {g.category for g in rules.excluded_groups}
+    assert groups <= {c for q in quotes for c in q.categories}
+
+
+# 国办发〔2024〕38号: 3 months, one more for each further year without insurance, less the years paid back,
+# at least 6 months from 4 years on; newborns do not wait. Huanxiang (五（二）): a rural resident insured last
+# year is covered the day after paying, one year without insurance waits 3 months, two or more 6 months.
+# Everyone enrols on 2025-01-01, the day after the 集中缴费期; months end on the corresponding day
+# (民法典 第二百零二条) and the waiting days are those between payment and cover.
+HUANXIANG_AGAINST_NATIONAL = {
+    ("regular", 0, 0): (0, 90, "falls short"),  # next day; national 2025-04-01 is the last day of 3 months
+    ("regular", 1, 0): (90, 90, "meets"),  # 3 months both
+    ("regular", 2, 0): (181, 120, "exceeds"),  # 6 months (to 2025-07-01) against 4 (to 2025-05-01)
+    ("regular", 4, 0): (181, 181, "meets"),  # 6 months both
+    ("regular", 4, 3): (181, 181, "meets"),  # 3 + 0 after paying back 3 years, but at least 6 from 4 years
+    ("newborn", 0, 0): (0, 0, "meets"),  # no newborn rule: as a resident insured last year; newborns exempt
+}
+
+
+def test_waiting_periods_against_the_national_rule(project: Path) -> None:
+    table = compare.waiting_compliance()
+    rows = table[table["jurisdiction"] == "huanxiang"]
+    got = {(r.circumstance, r.years_uninsured, r.years_back_paid): (r.local_waiting_days, r.national_waiting_days,
+                                                                    r.verdict) for r in rows.itertuples()}
+    assert got == HUANXIANG_AGAINST_NATIONAL
