@@ -139,11 +139,18 @@ def _person(people: pd.DataFrame, position: int) -> engine.Person:
         value = row.get(name)
         return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
+    def fact_of(name: str) -> int | bool | None:
+        value = row.get(name)
+        if value is None or pd.isna(value):
+            return None
+        return bool(value) if name in ("student", "rural_hukou") else int(value)
+
     circumstance = row.get("circumstance")
     return engine.Person(
         categories=_category_tuple(row.get("categories")),
         circumstance=circumstance if isinstance(circumstance, str) else "",
         **{name: date_of(name) for name in DATE_COLUMNS},
+        **{name: fact_of(name) for name in table.FACTS},  # type: ignore[arg-type]
     )
 
 
@@ -349,7 +356,7 @@ def synthetic_people(rules: RuleSet, n: int, seed: int) -> pd.DataFrame:
     circ = rng.choice(len(engine.CIRCUMSTANCES), size=n, p=circ_weights / circ_weights.sum())
 
     period = rules.coverage.period
-    windows = [(_day(w.start), _day(w.end)) for w in rules.enrolment.windows if w.start is not None]
+    windows = [(_day(w.start), _day(w.end or period.end)) for w in rules.enrolment.windows if w.start is not None]
     lo = min([s for s, _ in windows] + [_day(period.start)]) - 45
     hi = _day(period.end) + 45
     paid = rng.integers(lo, hi + 1, size=n)
@@ -369,7 +376,9 @@ def synthetic_people(rules: RuleSet, n: int, seed: int) -> pd.DataFrame:
         columns[name][rows] = event[rows]
         has_event |= rows
     columns["paid"] = np.where(has_event, event + lag, paid)
-    adult = ~(circ == engine.CIRCUMSTANCES.index("newborn")) & (rng.random(n) < 0.5)
+    needed = set(table.needed_inputs(rules))
+    ages = any(c.kind in ("age_at_least", "age_below") for c in table.person_conditions(rules))
+    adult = ~(circ == engine.CIRCUMSTANCES.index("newborn")) & ((rng.random(n) < 0.5) | ages)
     adult_birth = rng.integers(_day(dt.date(1940, 1, 1)), _day(dt.date(2005, 12, 31)) + 1, size=n)
     columns["born"][adult] = adult_birth[adult]
     # A third of the assisted were recognised (身份认定) from 120 days before to 60 days after paying.
@@ -381,6 +390,14 @@ def synthetic_people(rules: RuleSet, n: int, seed: int) -> pd.DataFrame:
     }
     for name in DATE_COLUMNS:
         frame[name] = columns[name].view("datetime64[D]").astype("datetime64[ns]")
+    # Facts the file's rules ask about, for everyone: students and rural residents by half, years without
+    # insurance mostly none, then up to 6, of which up to all may have been paid back.
+    if needed & set(table.FACTS):
+        frame["student"] = pd.array(rng.random(n) < 0.5, dtype="boolean")
+        frame["rural_hukou"] = pd.array(rng.random(n) < 0.5, dtype="boolean")
+        years = np.where(rng.random(n) < 0.5, 0, rng.integers(1, 7, size=n))
+        frame["years_uninsured"] = pd.array(years, dtype="Int64")
+        frame["years_back_paid"] = pd.array((rng.random(n) * (years + 1)).astype(np.int64), dtype="Int64")
     return pd.DataFrame(frame)
 
 

@@ -363,10 +363,15 @@ FACT_OF = {"student": "student", "rural_hukou": "rural_hukou", "years_uninsured_
            "age_at_least": "born", "age_below": "born"}
 
 
+def person_conditions(rules: RuleSet) -> list[Condition]:
+    """Every condition of the file's start rules and resident classes."""
+    return [c for r in rules.coverage.start_rules for c in r.when] + [
+        c for cls in rules.financing.resident_classes for c in cls.when]
+
+
 def needed_inputs(rules: RuleSet) -> list[str]:
     """The dates and facts the file's conditions test (besides the payment date), in a stable order."""
-    conds = [c for r in rules.coverage.start_rules for c in r.when]
-    conds += [c for cls in rules.financing.resident_classes for c in cls.when]
+    conds = person_conditions(rules)
     out = {FACT_OF[c.kind] for c in conds if c.kind in FACT_OF}
     out |= {c.event or "born" for c in conds if c.kind in ("paid_within", "paid_after", "born_between",
                                                               "event_in_coverage_year", "event_before_coverage_year")}

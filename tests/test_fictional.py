@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
-from policylib import catalogue, compare, engine, sources
+from policylib import catalogue, compare, engine, population, sources
 from tests.test_law_cases import check_expected, make_person
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,3 +110,22 @@ def test_waiting_periods_against_the_national_rule(project: Path) -> None:
     got = {(r.circumstance, r.years_uninsured, r.years_back_paid): (r.local_waiting_days, r.national_waiting_days,
                                                                     r.verdict) for r in rows.itertuples()}
     assert got == HUANXIANG_AGAINST_NATIONAL
+
+
+@pytest.mark.parametrize("notice", NOTICES)
+@pytest.mark.parametrize("convention", ["civil-code", "inclusive"])
+def test_quote_many_matches_quote(project: Path, notice: str, convention: str) -> None:
+    """The population engine gives each row the single quote's answer, facts and classes included."""
+    doc = yaml.safe_load((FICTIONAL / notice / "cases.yaml").read_text(encoding="utf-8"))
+    rules = catalogue.rules(doc["jurisdiction"], doc["year"])
+    people = population.synthetic_people(rules, 1500, 7)
+    many = population.quote_many(rules, people, convention)  # type: ignore[arg-type]
+    for position in range(len(people)):
+        one = engine.quote(rules, population._person(people, position), convention)  # type: ignore[arg-type]
+        for column in population.OUTPUT_COLUMNS:
+            have = many[column].iloc[position]
+            have = None if have is None or (not isinstance(have, str) and pd.isna(have)) else have
+            want = getattr(one, column)
+            if isinstance(have, pd.Timestamp):
+                have = have.date()
+            assert have == want, (position, column, have, want)
