@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link
+from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link, condition_words
 
 __all__ = [
     "Column",
@@ -438,6 +438,10 @@ def financing_section(rules: Any, financing: pd.DataFrame) -> Html:
          "note": getattr(fin, name).note}
         for name, label in FINANCING_LABELS.items()
     ]
+    if fin.total_standard is not None:
+        items.insert(0, {"figure": "Total financing standard (筹资标准)",
+                         "value": _amount_cell(fin.total_standard, rules.source, with_note=False),
+                         "note": fin.total_standard.note})
     split = fin.subsidy_split
     items.insert(2, {"figure": "Split of the subsidy between levels (分担)",
                      "value": join([row.get("subsidy_split"), cited(split, rules.source)], " ") if split.stated
@@ -452,7 +456,18 @@ def financing_section(rules: Any, financing: pd.DataFrame) -> Html:
         Column("Subsidy check", lambda r: compliance_words(r)),
         Column("Personal contribution", lambda r: personal_words(r)),
     ])
-    return Html(local + "\n<p><strong>Against the national minimum (国家最低标准)</strong></p>\n" + national)
+    classes = ""
+    if fin.resident_classes:
+        classes = "\n<p><strong>Resident classes (居民类别), tried in this order</strong></p>\n" + table(
+            fin.resident_classes, [
+                Column("Class", lambda c: f"{c.name_zh}"),
+                Column("Who", lambda c: " and ".join(condition_words(rules, w) for w in c.when) or "everyone else"),
+                Column("Personal contribution", lambda c: _amount_cell(c.personal_contribution, rules.source, False)),
+                Column("Fiscal subsidy", lambda c: _amount_cell(c.fiscal_subsidy, rules.source, False)),
+                Column("Clause", lambda c: cited(c, rules.source)),
+            ])
+    return Html(local + classes + "\n<p><strong>Against the national minimum (国家最低标准)</strong></p>\n"
+                + national)
 
 
 def compliance_table(financing: pd.DataFrame) -> Html:
