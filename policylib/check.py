@@ -126,7 +126,12 @@ def value_in(value: object, quote: str) -> bool:
     if isinstance(value, str):
         month, day = (int(x) for x in value.split("-"))
         return f"{month}月{day}日" in squashed
-    return number_in(float(value), quote)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]
+    if isinstance(value, float) and 0 < number < 1:  # a share: 0.75 is written 75%
+        percent = round(number * 100, 6)
+        text = str(int(percent)) if percent.is_integer() else repr(percent)
+        return f"{text}%" in squashed or f"{text}％" in squashed or number_in(number, quote)
+    return number_in(number, quote)
 
 
 class _Texts:

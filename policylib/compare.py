@@ -364,8 +364,8 @@ def _window_words(rules: RuleSet, window_id: str | None) -> tuple[str, str]:
 
 
 PERSON_WORDS: dict[str, Callable[[Condition], str]] = {
-    "age_at_least": lambda c: f"aged {c.years} or more on {c.on.isoformat() if c.on else '?'}",
-    "age_below": lambda c: f"aged under {c.years} on {c.on.isoformat() if c.on else '?'}",
+    "age_at_least": lambda c: f"aged {c.years} or more on {c.as_of.isoformat() if c.as_of else '?'}",
+    "age_below": lambda c: f"aged under {c.years} on {c.as_of.isoformat() if c.as_of else '?'}",
     "student": lambda c: "a student (在校学生)" if c.value else "not a student",
     "rural_hukou": lambda c: "rural household registration (农村户籍)" if c.value else
                    "urban household registration (城镇户籍)",
@@ -476,8 +476,9 @@ def _worked_person(rules: RuleSet, rule: StartRule) -> engine.Person | None:
     for paid in dict.fromkeys(paid_days):
         for offset in offsets:
             dates = {event: paid - dt.timedelta(days=offset)} if event and offset is not None else {}
-            person = engine.Person(categories=cats, circumstance=rule.circumstance, paid=paid,
-                                   recognised=late[0] if late else None, **dates)
+            person = engine.reference_facts(rules, engine.Person(
+                categories=cats, circumstance=rule.circumstance, paid=paid, recognised=late[0] if late else None,
+                **dates))
             try:
                 match = engine.matching_rule(rules, person, daycount.DEFAULT_CONVENTION)
             except engine.InputError:
@@ -548,7 +549,7 @@ def coverage_start_series(step_days: int = 7) -> pd.DataFrame:
         period = rules.coverage.period
         day = period.start - dt.timedelta(days=120)
         while day <= period.end:
-            q = engine.quote(rules, engine.Person(paid=day))
+            q = engine.quote(rules, engine.reference_facts(rules, engine.Person(paid=day)))
             cite = q.citations[0] if q.citations else None
             source = cite["source"] if cite else rules.source
             rows.append({
@@ -572,7 +573,7 @@ def coverage_start_series(step_days: int = 7) -> pd.DataFrame:
 
 
 # Persons who enrol the day after the collection window closes: (circumstance, years without insurance,
-# years paid back); where a notice asks, rural residents who are not students. The national rule
+# years paid back), otherwise the book's reference person (engine.reference_facts). The national rule
 # (国办发〔2024〕38号) sets their waiting period from 2025.
 WAITING_PROFILES = (("regular", 0, 0), ("regular", 1, 0), ("regular", 2, 0), ("regular", 4, 0), ("regular", 4, 3),
                     ("newborn", 0, 0))
@@ -596,8 +597,8 @@ def waiting_compliance() -> pd.DataFrame:
         paid = window.end + dt.timedelta(days=1)
         for circumstance, years, back in WAITING_PROFILES:
             born = paid if circumstance == "newborn" else None
-            person = engine.Person(circumstance=circumstance, paid=paid, born=born, years_uninsured=years,
-                                   years_back_paid=back, student=False, rural_hukou=True)
+            person = engine.reference_facts(rules, engine.Person(
+                circumstance=circumstance, paid=paid, born=born, years_uninsured=years, years_back_paid=back))
             note = None
             try:
                 q = engine.quote(rules, person)

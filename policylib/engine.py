@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -185,7 +185,9 @@ def group_value(group: AssistedGroup, contribution: int | None) -> int | None:
     if group.help in ("fixed", "at_least"):
         return group.amount
     if group.help == "share" and contribution is not None and group.share is not None:
-        return round(contribution * group.share)
+        exact = contribution * group.share
+        # Amounts are whole yuan; a share that is not (75% of 250 = 187.5) is left unknown, not rounded.
+        return round(exact) if abs(exact - round(exact)) < 1e-9 else None
     if group.help == "none":
         return 0
     return None
@@ -294,7 +296,11 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
         unknown, other_unstated = [], False
     if unknown or other_unstated:
         for g in unknown:
-            note = g.note or "assistance not stated in this notice"
+            if g.help == "share" and g.stated and contribution is not None and g.share is not None:
+                note = (f"{g.share:.0%} of {contribution} yuan is {contribution * g.share:g} yuan; amounts here are "
+                        "whole yuan and the notice states no rounding, so the help is left unknown")
+            else:
+                note = g.note or "assistance not stated in this notice"
             notes.append(f"{g.name_zh}: {note}")
             cited.append(g)
         return Assistance(None, False, tuple(g for g, _ in candidates), _payer(unknown[0]) if unknown else None,
@@ -344,11 +350,11 @@ def _columns(person: Person) -> table.Columns:
     return table.one(person.circumstance, _combo(person), person.paid, person.dates(), person.facts())
 
 
-def _needs(rules: RuleSet, person: Person) -> InputError:
-    values = {**person.dates(), **person.facts()}
-    absent = [name for name in table.needed_inputs(rules) if values.get(name) is None] or ["born"]
-    flags = ", ".join(f"--{name.replace('_', '-')}" for name in absent)
-    return InputError(f"--{absent[0].replace('_', '-')}", f"a {person.circumstance} quote under this notice's rules "
+def _needs(person: Person, inputs: frozenset[str]) -> InputError:
+    """The error for a person who lacks dates or facts the notice's rules test for them."""
+    names = sorted(inputs) or ["born"]
+    flags = ", ".join(f"--{name.replace('_', '-')}" for name in names)
+    return InputError(f"--{names[0].replace('_', '-')}", f"a {person.circumstance} quote under this notice's rules "
                       f"needs what the person has not given ({flags})")
 
 
@@ -359,7 +365,7 @@ def decide(rules: RuleSet, person: Person, convention: daycount.Convention) -> t
         raise InputError("--paid", "the payment date is required")
     found = table.select(rules, _columns(person), convention)
     if found.needs[0]:
-        raise _needs(rules, person)
+        raise _needs(person, found.inputs)
     index = int(found.rule[0])
     return (rules.coverage.start_rules[index] if index >= 0 else None), bool(found.open[0])
 
@@ -373,9 +379,9 @@ def class_of(rules: RuleSet, person: Person) -> int:
     """The person's resident class (index into financing.resident_classes; -1 where the file has none)."""
     if not rules.financing.resident_classes:
         return -1
-    index, needs = table.resident_class(rules, _columns(person))
+    index, needs, inputs = table.resident_class(rules, _columns(person))
     if needs[0]:
-        raise _needs(rules, person)
+        raise _needs(person, inputs)
     return int(index[0])
 
 
@@ -414,6 +420,25 @@ def dues(rules: RuleSet, rule: StartRule, help_: Assistance, class_index: int = 
         late = rules.financing.late_payer_total.amount
         return Dues(late, False, 0, None, late, False)
     return Dues()
+
+
+REFERENCE_AGE = 40
+
+
+def reference_facts(rules: RuleSet, person: Person) -> Person:
+    """The person with the book's reference facts filled in, only where the notice's rules ask and the person
+    says nothing: an adult of 40 on the first day of cover, not a student, with rural household registration,
+    insured last year (so nothing to pay back). The comparisons and worked cases describe such a person; a
+    quote never fills them itself."""
+    needed = set(table.needed_inputs(rules))
+    start = rules.coverage.period.start
+    defaults: dict[str, object] = {"student": False, "rural_hukou": True, "years_uninsured": 0, "years_back_paid": 0}
+    if person.circumstance != "newborn":
+        defaults["born"] = start.replace(year=start.year - REFERENCE_AGE)
+    fill = {k: v for k, v in defaults.items() if k in needed and getattr(person, k) is None}
+    if "years_uninsured" in fill or any(r.starts.kind == "variable_wait" for r in rules.coverage.start_rules):
+        fill.update({k: defaults[k] for k in ("years_uninsured", "years_back_paid") if getattr(person, k) is None})
+    return replace(person, **fill) if fill else person  # type: ignore[arg-type]
 
 
 def _check_person(rules: RuleSet, person: Person) -> None:
@@ -556,8 +581,9 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     # From which day cover starts.
     cols = _columns(person)
     index = np.array([rules.coverage.start_rules.index(rule)], np.int64)
-    if table.start_needs(rules, index, cols)[0]:
-        raise _needs(rules, person)
+    needs, inputs = table.start_needs(rules, index, cols)
+    if needs[0]:
+        raise _needs(person, inputs)
     cover = table.cover(rules, index, cols, convention)
     end = table.date_of(cover.end[0])
     q.coverage_end = end

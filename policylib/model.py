@@ -295,7 +295,7 @@ class Condition(Strict):
     window: Slug | None = None
     event: Event | None = None
     years: int | None = Field(None, ge=0, le=150, description="ages and years without insurance")
-    on: dt.date | None = Field(None, description="the day an age is reached by (age_at_least, age_below)")
+    as_of: dt.date | None = Field(None, description="the day on which an age counts (age_at_least, age_below)")
     value: bool = Field(True, description="student, rural_hukou, insured_last_year: the fact required")
     length: int | None = Field(None, ge=1)
     unit: Literal["days", "months"] = "days"
@@ -315,8 +315,8 @@ class Condition(Strict):
             "event_in_coverage_year": ("event",),
             "event_before_coverage_year": ("event",),
             "recognised_after_window": ("window",),
-            "age_at_least": ("years", "on"),
-            "age_below": ("years", "on"),
+            "age_at_least": ("years", "as_of"),
+            "age_below": ("years", "as_of"),
             "student": (),
             "rural_hukou": (),
             "years_uninsured_at_least": ("years",),

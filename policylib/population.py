@@ -220,7 +220,7 @@ def quote_many(
     bare = table.Columns(paid, {k: dates[k] for k in table.EVENTS}, {k: missing[k] for k in table.EVENTS},
                          circ, np.zeros(n, np.int64), [frozenset()], facts, facts_missing)
     if rules.financing.resident_classes:
-        class_idx, class_needs = table.resident_class(rules, bare)
+        class_idx, class_needs, _ = table.resident_class(rules, bare)
         bad |= class_needs
     else:
         class_idx = np.full(n, -1, np.int64)
@@ -257,7 +257,7 @@ def quote_many(
                          [c.with_parents for c in combos], facts, facts_missing)
     found = table.select(rules, cols, convention)
     rule_idx = found.rule
-    undecided = found.needs | table.start_needs(rules, rule_idx, cols)
+    undecided = found.needs | table.start_needs(rules, rule_idx, cols)[0]
     if undecided.any():
         _raise_for_row(rules, people, int(np.argmax(undecided)), convention)
     start_rules = rules.coverage.start_rules
@@ -416,12 +416,19 @@ def _mix_quotes(
         items = list(zip(mix["categories"], mix["count"], strict=True))
     else:
         items = list(mix.items())
-    day = paid or rules.enrolment.windows[0].end
+    day = paid or rules.enrolment.windows[0].end or rules.enrolment.windows[0].start
     people = pd.DataFrame({
         "categories": pd.Series(["+".join(_category_tuple(k)) for k, _ in items], dtype=object),
         "circumstance": pd.Series([circumstance] * len(items), dtype=object),
         "paid": pd.Series([pd.Timestamp(day)] * len(items), dtype="datetime64[ns]"),
     })
+    # Where the notice's rules ask for facts, the counts stand for the book's reference person.
+    reference = engine.reference_facts(rules, engine.Person(circumstance=circumstance, paid=day))
+    if reference.born is not None:
+        people["born"] = pd.Series([pd.Timestamp(reference.born)] * len(items), dtype="datetime64[ns]")
+    for name in table.FACTS:
+        if (value := getattr(reference, name)) is not None:
+            people[name] = pd.Series([value] * len(items), dtype="boolean" if isinstance(value, bool) else "Int64")
     return quote_many(rules, people, convention), np.array([int(c) for _, c in items], np.int64)
 
 

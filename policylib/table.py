@@ -158,6 +158,7 @@ class Outcome:
     holds: np.ndarray
     absent: np.ndarray | None = None
     open: np.ndarray | None = None
+    input: str | None = None  # the date or fact ``absent`` is about
 
 
 def _window_test(paid: np.ndarray, start: int | None, end: int | None, after: bool) -> Outcome:
@@ -195,18 +196,19 @@ def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
     if cond.kind == "paid_after_period":
         return Outcome(paid > day(rules.coverage.period.end))
     if cond.kind in ("student", "rural_hukou"):
-        return Outcome(cols.facts[cond.kind] == int(cond.value), absent=cols.facts_missing[cond.kind])
+        return Outcome(cols.facts[cond.kind] == int(cond.value), cols.facts_missing[cond.kind], input=cond.kind)
     if cond.kind == "insured_last_year":  # 上年度已参保, 连续参保: no year without insurance
-        return Outcome((cols.facts["years_uninsured"] == 0) == cond.value, absent=cols.facts_missing["years_uninsured"])
+        return Outcome((cols.facts["years_uninsured"] == 0) == cond.value, cols.facts_missing["years_uninsured"],
+                       input="years_uninsured")
     if cond.kind in ("years_uninsured_at_least", "years_uninsured_below"):
         years = cols.facts["years_uninsured"]
         holds = years >= (cond.years or 0) if cond.kind.endswith("at_least") else years < (cond.years or 0)
-        return Outcome(holds, absent=cols.facts_missing["years_uninsured"])
+        return Outcome(holds, cols.facts_missing["years_uninsured"], input="years_uninsured")
     if cond.kind in ("age_at_least", "age_below"):
-        assert cond.on is not None
-        age = _age_on(cols.dates["born"], cond.on)
+        assert cond.as_of is not None
+        age = _age_on(cols.dates["born"], cond.as_of)
         holds = age >= (cond.years or 0) if cond.kind == "age_at_least" else age < (cond.years or 0)
-        return Outcome(holds, absent=cols.missing["born"])
+        return Outcome(holds, cols.missing["born"], input="born")
     name = cond.event or "born"
     event = paid if name == "paid" else cols.dates[name]
     absent = None if name == "paid" else cols.missing[name]
@@ -216,22 +218,23 @@ def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
             cache[key] = last_day(event, cond.length or 0, cond.unit, convention)
         last = cache[key]
         if cond.kind == "paid_within":
-            return Outcome((paid >= event) & ((paid <= last) if cond.include_bound else (paid < last)), absent)
-        return Outcome((paid >= last) if cond.include_bound else (paid > last), absent)
+            return Outcome((paid >= event) & ((paid <= last) if cond.include_bound else (paid < last)), absent,
+                           input=name)
+        return Outcome((paid >= last) if cond.include_bound else (paid > last), absent, input=name)
     if cond.kind == "born_between":
         key = ("month_day", name)
         if key not in cache:
             cache[key] = month_day(event)
         lo = int((cond.from_month_day or "").replace("-", ""))
         hi = int((cond.to_month_day or "").replace("-", ""))
-        return Outcome((cache[key] >= lo) & (cache[key] <= hi), absent)
+        return Outcome((cache[key] >= lo) & (cache[key] <= hi), absent, input=name)
     if cond.kind in ("event_in_coverage_year", "event_before_coverage_year"):
         key = ("year", name)
         if key not in cache:
             cache[key] = year_of(event)
         if cond.kind == "event_in_coverage_year":
-            return Outcome(cache[key] == rules.coverage_year, absent)
-        return Outcome(cache[key] < rules.coverage_year, absent)
+            return Outcome(cache[key] == rules.coverage_year, absent, input=name)
+        return Outcome(cache[key] < rules.coverage_year, absent, input=name)
     raise ValueError(f"unknown condition kind {cond.kind}")
 
 
@@ -243,6 +246,7 @@ class Match:
     holds: np.ndarray
     needs: np.ndarray
     open: np.ndarray
+    inputs: frozenset[str] = frozenset()  # the dates and facts behind ``needs``
 
 
 def conditions_mask(rules: RuleSet, conds: list[Condition], cols: Columns, convention: str,
@@ -250,19 +254,23 @@ def conditions_mask(rules: RuleSet, conds: list[Condition], cols: Columns, conve
     """Where every condition holds, starting from ``reach``."""
     unknown = np.zeros(len(cols), bool)
     unstated = np.zeros(len(cols), bool)
+    asked: dict[str, np.ndarray] = {}
     for cond in conds:
         out = condition(rules, cond, cols, convention, cache)
         maybe = out.holds.copy()
         if out.absent is not None:
             maybe |= out.absent
             unknown |= out.absent & reach
+            if out.input:
+                asked[out.input] = asked.get(out.input, np.zeros(len(cols), bool)) | (out.absent & reach)
         if out.open is not None:
             maybe |= out.open
             unstated |= out.open & reach
         reach = reach & maybe
     unknown &= reach
     unstated &= reach & ~unknown
-    return Match(reach & ~unknown & ~unstated, unknown, unstated)
+    inputs = frozenset(name for name, rows in asked.items() if (rows & reach).any())
+    return Match(reach & ~unknown & ~unstated, unknown, unstated, inputs)
 
 
 def rule_mask(rules: RuleSet, rule: StartRule, cols: Columns, convention: str,
@@ -285,8 +293,17 @@ def tiers(rules: RuleSet, circumstance: str) -> list[list[int]]:
     return [own, [i for i, r in enumerate(rules.coverage.start_rules) if r.circumstance == "regular"]]
 
 
-def tier_matrix(rules: RuleSet, tier: list[int], cols: Columns, convention: str
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass
+class Tier:
+    """rules x rows: where each rule of a tier applies; the rows it leaves undecided, and why."""
+
+    matrix: np.ndarray
+    needs: np.ndarray  # a rule would apply but for a date or fact the person did not give
+    open: np.ndarray  # a rule tests a window bound the notice does not state
+    inputs: frozenset[str]  # the dates and facts ``needs`` is about
+
+
+def tier_matrix(rules: RuleSet, tier: list[int], cols: Columns, convention: str) -> Tier:
     """rules x rows: where each rule of a tier applies, after the tier's stated priorities (``overrides``);
     and the rows some rule of the tier leaves undecided (needs an input; the notice leaves a bound open)."""
     cache: dict[tuple[object, ...], np.ndarray] = {}
@@ -294,10 +311,12 @@ def tier_matrix(rules: RuleSet, tier: list[int], cols: Columns, convention: str
     matrix = np.zeros((len(tier), len(cols)), bool)
     needs = np.zeros((len(tier), len(cols)), bool)
     unstated = np.zeros(len(cols), bool)
+    inputs: list[frozenset[str]] = []
     for k, i in enumerate(tier):
         found = rule_mask(rules, start_rules[i], cols, convention, cache)
         matrix[k], needs[k] = found.holds, found.needs
         unstated |= found.open
+        inputs.append(found.inputs)
     position = {start_rules[i].id: k for k, i in enumerate(tier)}
     winners = matrix.copy()
     for k, i in enumerate(tier):
@@ -305,8 +324,9 @@ def tier_matrix(rules: RuleSet, tier: list[int], cols: Columns, convention: str
             if other in position:  # where this rule applies, the one it overrides neither wins nor asks
                 winners[position[other]] &= ~matrix[k]
                 needs[position[other]] &= ~matrix[k]
+    asked = frozenset(name for k, names in enumerate(inputs) if needs[k].any() for name in names)
     needs = needs.any(axis=0)
-    return winners, needs, unstated & ~needs
+    return Tier(winners, needs, unstated & ~needs, asked)
 
 
 @dataclass
@@ -316,6 +336,7 @@ class Selection:
     rule: np.ndarray
     needs: np.ndarray  # the person must give a date or fact a rule tests
     open: np.ndarray  # a rule tests a window bound the notice does not state
+    inputs: frozenset[str] = frozenset()  # the dates and facts ``needs`` is about
 
 
 def select(rules: RuleSet, cols: Columns, convention: str) -> Selection:
@@ -323,6 +344,7 @@ def select(rules: RuleSet, cols: Columns, convention: str) -> Selection:
     out = np.full(len(cols), -1, np.int64)
     needs_all = np.zeros(len(cols), bool)
     open_all = np.zeros(len(cols), bool)
+    inputs: set[str] = set()
     for ci, circumstance in enumerate(CIRCUMSTANCES):
         rows = np.flatnonzero(cols.circ == ci)
         if not len(rows):
@@ -332,17 +354,20 @@ def select(rules: RuleSet, cols: Columns, convention: str) -> Selection:
         for tier in tiers(rules, circumstance):
             if not tier:
                 continue
-            matrix, needs, unstated = tier_matrix(rules, tier, sub, convention)
+            found = tier_matrix(rules, tier, sub, convention)
+            matrix, needs, unstated = found.matrix, found.needs, found.open
             needs_all[rows[todo & needs]] = True
+            if (todo & needs).any():
+                inputs |= found.inputs
             hit = todo & ~needs & matrix.any(axis=0)
             out[rows[hit]] = np.asarray(tier, np.int64)[matrix.argmax(axis=0)[hit]]
             stop = todo & ~hit & ~needs & unstated
             open_all[rows[stop]] = True
             todo &= ~hit & ~needs & ~unstated
-    return Selection(out, needs_all, open_all)
+    return Selection(out, needs_all, open_all, frozenset(inputs))
 
 
-def resident_class(rules: RuleSet, cols: Columns) -> tuple[np.ndarray, np.ndarray]:
+def resident_class(rules: RuleSet, cols: Columns) -> tuple[np.ndarray, np.ndarray, frozenset[str]]:
     """Each row's resident class (index, -1 where the file has none) and the rows that lack a fact the
     classes test. Classes are tried in the notice's order; the last one is everyone else."""
     classes = rules.financing.resident_classes
@@ -350,12 +375,14 @@ def resident_class(rules: RuleSet, cols: Columns) -> tuple[np.ndarray, np.ndarra
     needs = np.zeros(len(cols), bool)
     todo = np.ones(len(cols), bool)
     cache: dict[tuple[object, ...], np.ndarray] = {}
+    inputs: set[str] = set()
     for k, cls in enumerate(classes):
         found = conditions_mask(rules, cls.when, cols, "civil-code", cache, todo.copy())
         needs |= found.needs
+        inputs |= found.inputs
         out[found.holds] = k
         todo &= ~found.holds & ~found.needs
-    return out, needs
+    return out, needs, frozenset(inputs)
 
 
 FACT_OF = {"student": "student", "rural_hukou": "rural_hukou", "years_uninsured_at_least": "years_uninsured",
@@ -423,10 +450,17 @@ def waiting_last_day(start: Start, cols: Columns, convention: str) -> np.ndarray
     return last_day(cols.paid, waiting_length(start, cols), start.unit, convention)
 
 
-def start_needs(rules: RuleSet, rule_idx: np.ndarray, cols: Columns) -> np.ndarray:
-    """Rows whose start rule counts a waiting period from a fact the person did not give."""
-    variable = np.array([r.starts.kind == "variable_wait" for r in rules.coverage.start_rules] + [False])
-    return variable[rule_idx] & cols.facts_missing["years_uninsured"]
+def start_needs(rules: RuleSet, rule_idx: np.ndarray, cols: Columns) -> tuple[np.ndarray, frozenset[str]]:
+    """Rows whose start rule counts a waiting period from facts the person did not give: the years without
+    insurance, and the years paid back where they could shorten it (two years or more, repairable)."""
+    starts = [r.starts for r in rules.coverage.start_rules]
+    variable = np.array([s.kind == "variable_wait" for s in starts] + [False])[rule_idx]
+    repairable = np.array([s.kind == "variable_wait" and s.repairable for s in starts] + [False])[rule_idx]
+    years = variable & cols.facts_missing["years_uninsured"]
+    back = repairable & ~cols.facts_missing["years_uninsured"] & (cols.facts["years_uninsured"] >= 2) & \
+        cols.facts_missing["years_back_paid"]
+    inputs = {name for name, rows in (("years_uninsured", years), ("years_back_paid", back)) if rows.any()}
+    return years | back, frozenset(inputs)
 
 
 @dataclass

@@ -111,8 +111,8 @@ def _birth_points(rules: RuleSet) -> list[int | None]:
     out: set[int] = set()
     for r in rules.coverage.start_rules:
         for c in r.when:
-            if c.kind in ("age_at_least", "age_below") and c.on is not None:
-                birthday = c.on.replace(year=c.on.year - (c.years or 0))
+            if c.kind in ("age_at_least", "age_below") and c.as_of is not None:
+                birthday = c.as_of.replace(year=c.as_of.year - (c.years or 0))
                 out |= {table.day(birthday), table.day(birthday) + 1}
     return sorted(out) or [None]  # type: ignore[return-value]
 
@@ -179,7 +179,8 @@ def check_table(rules: RuleSet) -> TableReport:
             for tier in table.tiers(rules, circumstance):
                 if not tier:
                     continue
-                matrix, _, unstated = table.tier_matrix(rules, tier, cols, "civil-code")
+                found = table.tier_matrix(rules, tier, cols, "civil-code")
+                matrix, unstated = found.matrix, found.open
                 counts = matrix.sum(axis=0)
                 clash = todo & (counts > 1)
                 if clash.any():

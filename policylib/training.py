@@ -117,8 +117,10 @@ def _words(day: dt.date) -> str:
 
 
 def _midpoint(window: Window) -> dt.date:
-    if window.start is None:
-        return window.end - dt.timedelta(days=14)
+    if window.start is None or window.end is None:  # one bound not stated: two weeks inside the other
+        known = window.end or window.start
+        assert known is not None
+        return known - dt.timedelta(days=14) if window.start is None else known + dt.timedelta(days=14)
     return window.start + dt.timedelta(days=(window.end - window.start).days // 2)
 
 
@@ -143,11 +145,11 @@ def _payment_days(rules: RuleSet, rule: StartRule) -> list[dt.date]:
         if window is None:
             continue
         if cond.kind == "paid_in_window":
-            if window.id == main.id or window.start is None:
+            if window.id == main.id or window.start is None or window.end is None:
                 days.append(_midpoint(window))
             else:
                 days.append(min(window.start + dt.timedelta(days=LATE_DELAY), window.end))
-        elif cond.kind == "paid_after_window":
+        elif cond.kind == "paid_after_window" and window.end is not None:
             days.append(window.end + dt.timedelta(days=LATE_DELAY))
     if not days:
         days.append(_midpoint(main))
@@ -231,11 +233,12 @@ def _rule_cases(rules: RuleSet, convention: daycount.Convention) -> Iterator[tup
                 day = period.start + dt.timedelta(days=offset)
                 paid = day + dt.timedelta(days=delay)
                 if paid <= period.end:
-                    candidates.append(engine.Person(categories=cats, circumstance=rule.circumstance, paid=paid,
-                                                    **{event: day}))
+                    candidates.append(engine.reference_facts(rules, engine.Person(
+                        categories=cats, circumstance=rule.circumstance, paid=paid, **{event: day})))
         else:
             for paid in _payment_days(rules, rule):
-                candidates.append(engine.Person(categories=cats, circumstance=rule.circumstance, paid=paid))
+                candidates.append(engine.reference_facts(rules, engine.Person(
+                    categories=cats, circumstance=rule.circumstance, paid=paid)))
         person = next((p for p in candidates if _matches(rules, p, rule, convention)), None)
         if person is not None:
             yield kind, rule, person
@@ -273,7 +276,7 @@ def cases(rules: RuleSet, kinds: Sequence[str] = KINDS,
     pair = _two_groups(rules)
     if pair is not None:
         main = _main_window(rules)
-        person = engine.Person(categories=pair, paid=_midpoint(main))
+        person = engine.reference_facts(rules, engine.Person(categories=pair, paid=_midpoint(main)))
         a, b = (_category_words(c) for c in pair)
         question = (f"In {rules.name_en} ({rules.name_zh}), coverage year {rules.coverage_year}: a person is "
                     f"both {a} and {b}, and pays on {_words(_midpoint(main))}, during the {main.name_zh}. "

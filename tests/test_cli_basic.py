@@ -14,8 +14,11 @@ from policylib.model import RuleSet
 from policylib.paths import ENV_HOME
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = [("guizhou", 2021), ("zhaoqing", 2021), ("dongxiang", 2021), ("langxi", 2025)]
-NATIONAL_YEARS = list(range(2018, 2026))
+# What `list` must show, read from the rule files' names (<jurisdiction>-<year>.yaml), not from the catalogue.
+_FILES = [re.fullmatch(r"([a-z][a-z0-9_]*)-(\d{4})", p.stem) for p in sorted((ROOT / "rules").glob("*.yaml"))]
+_PAIRS = [(m.group(1), int(m.group(2))) for m in _FILES if m]
+LOCAL = [pair for pair in _PAIRS if pair[0] != "national"]
+NATIONAL_YEARS = sorted(year for name, year in _PAIRS if name == "national")
 
 
 @pytest.fixture(autouse=True)

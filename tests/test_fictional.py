@@ -94,22 +94,29 @@ def test_fictional_cases_reach_every_rule_class_and_group(project: Path, notice:
 # year is covered the day after paying, one year without insurance waits 3 months, two or more 6 months.
 # Everyone enrols on 2025-01-01, the day after the 集中缴费期; months end on the corresponding day
 # (民法典 第二百零二条) and the waiting days are those between payment and cover.
-HUANXIANG_AGAINST_NATIONAL = {
+AGAINST_NATIONAL: dict[str, dict[tuple[str, int, int], tuple[int, int, str]]] = {"huanxiang": {
     ("regular", 0, 0): (0, 90, "falls short"),  # next day; national 2025-04-01 is the last day of 3 months
     ("regular", 1, 0): (90, 90, "meets"),  # 3 months both
     ("regular", 2, 0): (181, 120, "exceeds"),  # 6 months (to 2025-07-01) against 4 (to 2025-05-01)
     ("regular", 4, 0): (181, 181, "meets"),  # 6 months both
     ("regular", 4, 3): (181, 181, "meets"),  # 3 + 0 after paying back 3 years, but at least 6 from 4 years
     ("newborn", 0, 0): (0, 0, "meets"),  # no newborn rule: as a resident insured last year; newborns exempt
+}}
+# Xugou (四（二）) repeats the national rule for its 补充参保期 from 2026-01-01, and covers newborns from birth.
+AGAINST_NATIONAL["xugou"] = {
+    ("regular", 0, 0): (90, 90, "meets"), ("regular", 1, 0): (90, 90, "meets"),
+    ("regular", 2, 0): (120, 120, "meets"), ("regular", 4, 0): (181, 181, "meets"),
+    ("regular", 4, 3): (181, 181, "meets"), ("newborn", 0, 0): (0, 0, "meets"),
 }
 
 
-def test_waiting_periods_against_the_national_rule(project: Path) -> None:
+@pytest.mark.parametrize("jurisdiction", sorted(AGAINST_NATIONAL))
+def test_waiting_periods_against_the_national_rule(project: Path, jurisdiction: str) -> None:
     table = compare.waiting_compliance()
-    rows = table[table["jurisdiction"] == "huanxiang"]
+    rows = table[table["jurisdiction"] == jurisdiction]
     got = {(r.circumstance, r.years_uninsured, r.years_back_paid): (r.local_waiting_days, r.national_waiting_days,
                                                                     r.verdict) for r in rows.itertuples()}
-    assert got == HUANXIANG_AGAINST_NATIONAL
+    assert got == AGAINST_NATIONAL[jurisdiction]
 
 
 @pytest.mark.parametrize("notice", NOTICES)
