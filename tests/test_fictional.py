@@ -31,7 +31,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("rules", "sources"):
         shutil.copytree(REPO / name, root / name)
     for notice in NOTICES:
-        shutil.copytree(FICTIONAL / notice / "source", root / "sources" / notice)
+        shutil.copytree(FICTIONAL / notice / "source", root / "sources" / notice, dirs_exist_ok=True)
         shutil.copy(FICTIONAL / notice / "rules.yaml", root / "rules" / f"{notice}.yaml")
     previous = os.environ.get("POLICYLIB_HOME")
     os.environ["POLICYLIB_HOME"] = str(root)

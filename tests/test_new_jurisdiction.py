@@ -38,7 +38,7 @@ def test_a_new_rule_file_gets_a_profile_and_appears_in_every_chapter(tmp_path: P
     notebooks_before = {p.name: p.read_bytes() for p in (tmp_path / "notebooks").glob("*.ipynb")}
 
     for notice in NOTICES:
-        shutil.copytree(FICTIONAL / notice / "source", tmp_path / "sources" / notice)
+        shutil.copytree(FICTIONAL / notice / "source", tmp_path / "sources" / notice, dirs_exist_ok=True)
         shutil.copy(FICTIONAL / notice / "rules.yaml", tmp_path / "rules" / f"{notice}.yaml")
     names = {n: yaml.safe_load((FICTIONAL / n / "rules.yaml").read_text(encoding="utf-8")) for n in NOTICES}
 
