@@ -148,15 +148,6 @@ def _status_categories() -> frozenset[str]:
     return frozenset(c.id for c in categories().categories if c.kind == "status")
 
 
-def held_categories(person: Person) -> tuple[str, ...]:
-    """The person's categories at payment: an assisted status recognised (身份认定) after the payment day was
-    not yet held when the person paid (a refund, where a notice grants one, is a matter for its provisions)."""
-    if person.recognised is None or person.paid is None or person.recognised <= person.paid:
-        return tuple(sorted(set(person.categories)))
-    status = _status_categories()
-    return tuple(sorted({c for c in person.categories if c in status}))
-
-
 def resolve_groups(rules: RuleSet, category: str) -> list[AssistedGroup]:
     """The assisted groups a canonical category falls in, falling back to its parent category."""
     parents, children = _category_tree()
@@ -310,8 +301,14 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
         if rules.multiple_groups.stated:
             notes.append("Several assisted groups: the highest help only (就高不就低), no stacking.")
             cited.append(rules.multiple_groups)
+        elif len({v if contribution is None else min(v or 0, contribution) for _, v in candidates}) > 1:
+            notes.append(f"Several assisted groups with different help: the notice states no rule for them "
+                         f"(the highest single help would be {best} yuan), so the help is not stated.")
+            cited.append(rules.multiple_groups)
+            return Assistance(None, False, tuple(g for g, _ in candidates), None, tuple(notes), tuple(cited))
         else:
-            notes.append("Several assisted groups: the notice states no rule; the highest single help is taken.")
+            notes.append("Several assisted groups giving the same help: the notice states no rule for them, "
+                         "and any rule gives that help once.")
     if contribution is not None and best is not None and best > contribution:
         notes.append(f"Help capped at the personal contribution ({contribution} yuan).")
         best = contribution
@@ -341,8 +338,7 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
 
 def _combo(person: Person) -> frozenset[str]:
     parents, _ = _category_tree()
-    held = held_categories(person)
-    return frozenset(held) | {p for c in held if (p := parents.get(c))}
+    return frozenset(person.categories) | {p for c in person.categories if (p := parents.get(c))}
 
 
 def _columns(person: Person) -> table.Columns:
@@ -383,6 +379,17 @@ def class_of(rules: RuleSet, person: Person) -> int:
     if needs[0]:
         raise _needs(person, inputs)
     return int(index[0])
+
+
+@lru_cache(maxsize=8)
+def _category_names() -> dict[str, str]:
+    return {c.id: c.name_zh for c in categories().categories}
+
+
+def unaddressed_status(rules: RuleSet, cats: tuple[str, ...]) -> list[str]:
+    """The person's status categories (e.g. insured under employee insurance) the notice says nothing of."""
+    named = {g.category for g in rules.excluded_groups} | {g.category for g in rules.assisted_groups}
+    return [c for c in cats if c in _status_categories() and c not in named]
 
 
 def excluded_from_enrolment(rules: RuleSet, cats: tuple[str, ...]) -> list:
@@ -479,10 +486,11 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     notes: list[str] = [f"Day counting: {daycount.describe(convention)}"]
     if cut := _cut_off(rules.source):
         notes.append(f"The source text is partial: {cut}. What it does not reach is not stated.")
-    cats = held_categories(person)
-    if cats != tuple(sorted(set(person.categories))):
-        notes.append(f"Recognised as a member of the assisted groups on {person.recognised}, after paying: at payment "
-                     "the person was not yet in them.")
+    cats = tuple(sorted(set(person.categories)))
+    if person.recognised is not None and person.recognised > paid:
+        # The quote is of the person as recognised; how the help reaches one who paid first is the notice's.
+        notes.append(f"Recognised as a member of the assisted groups on {person.recognised}, after paying: the "
+                     "answer is the person's position once recognised.")
         for provision in rules.enrolment.refunds:
             if provision.applies_when == "recognised_after_payment":
                 notes.append(f"Refund: {provision.summary}")
@@ -505,6 +513,13 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         coverage_start=None, coverage_end=None, covered_days=None, waiting_days=None,
         day_count=convention, citations=cites, notes=notes,
     )
+    unaddressed = unaddressed_status(rules, cats)
+    if unaddressed:
+        q.resident_class = None
+        q.payable_reason = (f"not stated in this notice: whether {unaddressed[0]} "
+                            f"({_category_names()[unaddressed[0]]}) enrol in resident insurance")
+        notes.append(q.payable_reason)
+        return q
     excluded = excluded_from_enrolment(rules, cats)
     if excluded:
         q.resident_class = None

@@ -107,25 +107,26 @@ class _Combo:
     help: engine.Assistance | None
     with_parents: frozenset[str]
     excluded: bool  # a category the notice excludes from enrolment
+    unaddressed: bool  # a status the notice says nothing of (whether such a person enrols is not stated)
     class_index: int  # resident class (-1: the file prices everyone alike)
 
 
-def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], bool, tuple[bool, ...], int]]) -> list[_Combo]:
-    """Per (category set, recognised after paying, which assistance-timing rules the recognition date passes,
-    resident class): the engine's answers."""
+def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], tuple[bool, ...], int]]) -> list[_Combo]:
+    """Per (category set, which assistance-timing rules the recognition date passes, resident class): the
+    engine's answers."""
     parents, _ = engine._category_tree()
-    status = engine._status_categories()
     out = []
-    for cats, not_yet, late, class_index in keys:
-        cats = tuple(sorted({c for c in cats if c in status} if not_yet else set(cats)))
+    for cats, late, class_index in keys:
+        cats = tuple(sorted(set(cats)))
         try:
             help_ = engine.assistance(rules, cats, engine.deferred_by_timing(rules, cats, late), class_index)
             error = False
         except engine.InputError:
             help_, error = None, True
         with_parents = frozenset(cats) | {p for c in cats if (p := parents.get(c))}
-        excluded = not error and bool(engine.excluded_from_enrolment(rules, cats))
-        out.append(_Combo(cats, error, help_, with_parents, excluded, class_index))
+        unaddressed = not error and bool(engine.unaddressed_status(rules, cats))
+        excluded = not error and not unaddressed and bool(engine.excluded_from_enrolment(rules, cats))
+        out.append(_Combo(cats, error, help_, with_parents, excluded, unaddressed, class_index))
     return out
 
 
@@ -231,17 +232,17 @@ def quote_many(
     )
     cat_codes = np.where(cat_codes < 0, len(cat_values), cat_codes)
     windows = {w.id: _day(w.end) for w in rules.enrolment.windows if w.end is not None}
-    # bit 0: recognised after paying (not yet held at payment); bit k + 1: past timing rule k's window
-    bits = (~missing["recognised"] & (dates["recognised"] > paid)).astype(np.int64)
+    # bit k: recognised after timing rule k's window
+    bits = np.zeros(n, np.int64)
     for k, timing in enumerate(rules.assistance_timing):
         late = ~missing["recognised"] & (dates["recognised"] > windows[timing.recognised_after_window])
-        bits |= late.astype(np.int64) << (k + 1)
-    width = 1 << (len(rules.assistance_timing) + 1)
+        bits |= late.astype(np.int64) << k
+    width = 1 << len(rules.assistance_timing)
     n_classes = len(rules.financing.resident_classes) + 1  # class -1 is stored as 0
     pair_codes, pairs = pd.factorize((cat_codes * width + bits) * n_classes + class_idx + 1)
     cat_list = [_category_tuple(v) for v in cat_values] + [()]
-    keys = [(cat_list[int(p) // n_classes // width], bool(int(p) // n_classes & 1),
-             tuple(bool(int(p) // n_classes >> (k + 1) & 1) for k in range(len(rules.assistance_timing))),
+    keys = [(cat_list[int(p) // n_classes // width],
+             tuple(bool(int(p) // n_classes >> k & 1) for k in range(len(rules.assistance_timing))),
              int(p) % n_classes - 1) for p in pairs]
     combos = _combos(rules, keys)
     n_combos = len(combos)
@@ -253,7 +254,8 @@ def quote_many(
 
     # Which start rule applies (the decision table's hit policy), and the cover it gives.
     excluded = np.array([c.excluded for c in combos], bool)[cat_codes]
-    cols = table.Columns(paid, bare.dates, bare.missing, np.where(excluded, -1, circ), cat_codes,
+    unaddressed = np.array([c.unaddressed for c in combos], bool)[cat_codes]
+    cols = table.Columns(paid, bare.dates, bare.missing, np.where(excluded | unaddressed, -1, circ), cat_codes,
                          [c.with_parents for c in combos], facts, facts_missing)
     found = table.select(rules, cols, convention)
     rule_idx = found.rule
@@ -298,14 +300,14 @@ def quote_many(
     cell = (rule_idx_stated + 1) * n_combos + cat_codes
     has_rule = rule_idx_stated >= 0
     start_known = cover.known
-    refused = excluded | ((rule_idx < 0) & (paid > _day(rules.coverage.period.end)))
+    refused = excluded | (~unaddressed & (rule_idx < 0) & (paid > _day(rules.coverage.period.end)))
     payable = pd.arrays.BooleanArray(has_rule, ~has_rule & ~refused)
     rule_names = [r.id for r in start_rules]
     out = pd.DataFrame(
         {
             "rule": pd.Categorical.from_codes(rule_idx, categories=pd.Index(rule_names, dtype=object)),
             "resident_class": pd.Categorical.from_codes(
-                np.where(excluded, -1, class_idx),
+                np.where(excluded | unaddressed, -1, class_idx),
                 categories=pd.Index([c.id for c in rules.financing.resident_classes], dtype=object)),
             "payable": payable,
             "personal_due": _int_array(due.ravel()[cell], due_na.ravel()[cell]),

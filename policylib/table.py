@@ -162,15 +162,17 @@ class Outcome:
 
 
 def _window_test(paid: np.ndarray, start: int | None, end: int | None, after: bool) -> Outcome:
-    """paid in (or after) a window whose bounds may be unstated; a missing start is no bound in the past."""
+    """paid in (or after) a window whose bounds may be unstated; a missing start is no bound in the past.
+    A window whose end is not stated is certainly open on its first day and undecided after it."""
     if after:
-        if end is None:  # after a window whose end is not stated: undecided once it has opened
-            opened = np.ones(len(paid), bool) if start is None else paid >= start
-            return Outcome(np.zeros(len(paid), bool), open=opened)
+        if end is None:
+            later = np.ones(len(paid), bool) if start is None else paid > start
+            return Outcome(np.zeros(len(paid), bool), open=later)
         return Outcome(paid > end)
     inside = np.ones(len(paid), bool) if start is None else paid >= start
     if end is None:
-        return Outcome(np.zeros(len(paid), bool), open=inside)
+        first = np.zeros(len(paid), bool) if start is None else paid == start
+        return Outcome(first, open=inside & ~first)
     return Outcome(inside & (paid <= end))
 
 
