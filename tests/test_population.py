@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from policylib import catalogue, daycount, engine
+from policylib import catalogue, daycount, engine, table
 from policylib.model import RuleSet
 from policylib.population import (
     DATE_COLUMNS,
@@ -41,6 +41,11 @@ def _plain(value: object) -> object:
     return value
 
 
+def _fact(name: str, value: object) -> object:
+    value = _plain(value)
+    return None if value is None else bool(value) if name in ("student", "rural_hukou") else int(value)  # type: ignore
+
+
 def _person(row: dict[str, object]) -> engine.Person:
     cats = row["categories"]
     cats = tuple(c for c in cats.split("+") if c) if isinstance(cats, str) else tuple(cats)
@@ -48,7 +53,25 @@ def _person(row: dict[str, object]) -> engine.Person:
         categories=cats,
         circumstance=row["circumstance"],
         **{name: _plain(row[name]) for name in DATE_COLUMNS},
+        **{name: _fact(name, row.get(name)) for name in table.FACTS},  # type: ignore[arg-type]
     )
+
+
+def _with_reference_facts(rules, frame: pd.DataFrame) -> pd.DataFrame:
+    """Where a notice's rules ask for facts, the edge people are the book's reference person otherwise."""
+    out = frame.copy()
+    for position in range(len(out)):
+        row = out.iloc[position]
+        person = engine.reference_facts(rules, engine.Person(circumstance=row["circumstance"],
+                                                             paid=row["paid"].date()))
+        if person.born is not None and pd.isna(row["born"]):
+            out.iloc[position, out.columns.get_loc("born")] = pd.Timestamp(person.born)
+        for name in table.FACTS:
+            if (value := getattr(person, name)) is not None:
+                if name not in out.columns:
+                    out[name] = pd.array([None] * len(out), dtype="boolean" if isinstance(value, bool) else "Int64")
+                out.iloc[position, out.columns.get_loc(name)] = value
+    return out
 
 
 def _assert_same(rules, people: pd.DataFrame, convention: daycount.Convention) -> None:
@@ -90,7 +113,7 @@ def _edge_people(rules) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     for name in DATE_COLUMNS:
         frame[name] = frame[name].astype("datetime64[ns]")
-    return frame
+    return _with_reference_facts(rules, frame)
 
 
 @pytest.mark.parametrize("convention", daycount.CONVENTIONS)

@@ -87,7 +87,7 @@ def test_two_groups_case_uses_the_highest_help() -> None:
             answer = training.answer(case)
             singles = [engine.assistance(rules, (c,)).amount for c in case.groups]
             assert answer.quote.subsidy == min(max(s for s in singles if s is not None),
-                                               rules.financing.personal_contribution.amount or 0)
+                                               answer.quote.personal_contribution or 0)  # the person's own price
             assert any("Several assisted groups" in note for note in answer.explanation)
     assert seen >= 1
 
