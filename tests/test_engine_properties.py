@@ -31,10 +31,11 @@ def check(rules: RuleSet, person: engine.Person, q: engine.Quote) -> None:
     rule = _rule(rules, q.rule)
     if q.personal_due is not None:
         assert rule is not None
-        top = fin.late_payer_total.amount if rule.due == "late_payer_total" else fin.personal_contribution.amount
+        # The person's own contribution: the file's, or their resident class's where the notice prices by class.
+        top = fin.late_payer_total.amount if rule.due == "late_payer_total" else q.personal_contribution
         assert top is not None and 0 <= q.personal_due <= top
     if q.subsidy is not None and q.personal_due is not None and rule is not None and rule.due == "standard":
-        assert q.personal_due + q.subsidy == fin.personal_contribution.amount
+        assert q.personal_due + q.subsidy == q.personal_contribution
     if q.coverage_start is not None:
         assert rule is not None and q.coverage_end is not None
         if person.circumstance == "newborn":
