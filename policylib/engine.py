@@ -595,7 +595,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         notes.append("The amount due under this rule is not stated in this notice.")
     # From which day cover starts.
     cols = _columns(person)
-    index = np.array([rules.coverage.start_rules.index(rule)], np.int64)
+    index = np.array([next(i for i, r in enumerate(rules.coverage.start_rules) if r is rule)], np.int64)
     needs, inputs = table.start_needs(rules, index, cols)
     if needs[0]:
         raise _needs(person, inputs)

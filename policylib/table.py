@@ -145,9 +145,19 @@ def one(
 # --- conditions and rules ---------------------------------------------------------------------------------
 
 
+_WINDOWS: dict[int, tuple[RuleSet, dict[str, tuple[int | None, int | None]]]] = {}
+
+
 def _windows(rules: RuleSet) -> dict[str, tuple[int | None, int | None]]:
-    return {w.id: (None if w.start is None else day(w.start), None if w.end is None else day(w.end))
-            for w in rules.enrolment.windows}
+    """Window bounds as day numbers, kept per rule set (rule sets are immutable)."""
+    hit = _WINDOWS.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        if len(_WINDOWS) > 256:
+            _WINDOWS.clear()
+        hit = (rules, {w.id: (None if w.start is None else day(w.start), None if w.end is None else day(w.end))
+                       for w in rules.enrolment.windows})
+        _WINDOWS[id(rules)] = hit
+    return hit[1]
 
 
 @dataclass
