@@ -104,10 +104,21 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+CHINESE_DIGITS = "零一二三四五六七八九十"
+
+
 def number_in(value: float, quote: str) -> bool:
-    """Whether a number is written in the quote as digits (not as part of a longer number)."""
+    """Whether a number is written in the quote as digits (not as part of a longer number), or, from 1 to 10,
+    as a Chinese numeral counting something (二级, 三个月, 十年)."""
     text = str(int(value)) if float(value).is_integer() else repr(float(value))
-    return re.search(rf"(?<![\d.]){re.escape(text)}(?![\d]|\.\d)", _squash(quote)) is not None
+    squashed = _squash(quote)
+    if re.search(rf"(?<![\d.]){re.escape(text)}(?![\d]|\.\d)", squashed):
+        return True
+    if float(value).is_integer() and 1 <= value <= 10:
+        numeral = CHINESE_DIGITS[int(value)]
+        pattern = rf"(?<![{CHINESE_DIGITS}]){numeral}(?=[级年个月日周岁次倍成])"
+        return re.search(pattern, squashed) is not None
+    return False
 
 
 def date_forms(day: dt.date) -> list[str]:

@@ -24,8 +24,9 @@ from pydantic import BaseModel
 
 from policylib import catalogue, daycount, engine, national
 from policylib.check import cited_objects
-from policylib.model import Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
+from policylib.model import PERSON_CONDITIONS, Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
 from policylib.summary import HELP_GLOSS
+from policylib.wording import person_words
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -363,18 +364,6 @@ def _window_words(rules: RuleSet, window_id: str | None) -> tuple[str, str]:
     return f"{window.name_zh} ({window.id})", f"{start} to {end}"
 
 
-PERSON_WORDS: dict[str, Callable[[Condition], str]] = {
-    "age_at_least": lambda c: f"aged {c.years} or more on {c.as_of.isoformat() if c.as_of else '?'}",
-    "age_below": lambda c: f"aged under {c.years} on {c.as_of.isoformat() if c.as_of else '?'}",
-    "student": lambda c: "a student (在校学生)" if c.value else "not a student",
-    "rural_hukou": lambda c: "rural household registration (农村户籍)" if c.value else
-                   "urban household registration (城镇户籍)",
-    "insured_last_year": lambda c: "insured last year (上年度已参保)" if c.value else "not insured last year (断保)",
-    "years_uninsured_at_least": lambda c: f"{c.years} or more years without insurance (断保)",
-    "years_uninsured_below": lambda c: f"fewer than {c.years} years without insurance (断保)",
-}
-
-
 def condition_words(rules: RuleSet, cond: Condition) -> str:
     """One condition of a start rule in English."""
     event = EVENT_WORDS.get(cond.event or "", cond.event or "")
@@ -398,8 +387,8 @@ def condition_words(rules: RuleSet, cond: Condition) -> str:
         return f"{event} before the coverage year ({rules.coverage_year - 1} or earlier)"
     if cond.kind == "paid_after_period":
         return f"paid after the coverage period (after {rules.coverage.period.end.isoformat()})"
-    if cond.kind in PERSON_WORDS:
-        return PERSON_WORDS[cond.kind](cond)
+    if cond.kind in PERSON_CONDITIONS:
+        return person_words(cond)
     if cond.kind == "recognised_after_window":
         window = next((w for w in rules.enrolment.windows if w.id == cond.window), None)
         end = f" (after {window.end.isoformat()})" if window and window.end else ""

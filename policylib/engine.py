@@ -14,6 +14,7 @@ from policylib.catalogue import categories
 from policylib.model import Amount, AssistedGroup, Cited, RuleSet, StartRule
 from policylib.sources import SourceError, load_meta
 from policylib.table import CIRCUMSTANCES, EVENT_FOR, EVENTS
+from policylib.wording import person_words
 
 __all__ = ["CIRCUMSTANCES", "EVENTS", "EVENT_FOR", "InputError", "Person", "Quote", "assistance", "quote"]
 
@@ -40,8 +41,11 @@ class Person:
     recognised: dt.date | None = None  # 身份认定: the day an assisted status was recognised (None: long held)
     student: bool | None = None  # in school or university (在校学生)
     rural_hukou: bool | None = None  # registered as a rural resident (农村户籍)
+    parent_insured: bool | None = None  # a newborn's parent is insured here (父母一方已参保)
     years_uninsured: int | None = None  # consecutive years without resident insurance before this one (断保年数)
     years_back_paid: int | None = None  # of those, years paid back (补缴)
+    disability_grade: int | None = None  # 残疾等级, 1 (most severe) to 4
+    employee_months: int | None = None  # months of employee-insurance contributions last year (上年度职工医保缴费月数)
 
     def event_date(self, event: str) -> dt.date | None:
         return self.paid if event == "paid" else getattr(self, event)
@@ -191,7 +195,8 @@ def _payer(group: AssistedGroup) -> str:
 
 
 ASSISTANCE_CACHE_SIZE = 4096
-_ASSISTANCE: dict[tuple[int, tuple[str, ...], tuple[str, ...], int], tuple[RuleSet, Assistance]] = {}
+_Key = tuple[int, tuple[str, ...], tuple[str, ...], int, tuple[str, ...]]
+_ASSISTANCE: dict[_Key, tuple[RuleSet, Assistance]] = {}
 
 
 def deferred_categories(rules: RuleSet, cats: tuple[str, ...], recognised: dt.date | None) -> tuple[str, ...]:
@@ -221,23 +226,25 @@ def prices(rules: RuleSet, class_index: int = -1) -> tuple[Amount, Amount]:
 
 
 def assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...] = (),
-               class_index: int = -1) -> Assistance:
+               class_index: int = -1, ineligible: tuple[str, ...] = ()) -> Assistance:
     """The help a person with these categories gets: the highest single help, capped at the contribution
     (the person's own: their resident class's, where the notice prices by class).
 
-    ``deferred`` are categories recognised too late for help this year (:func:`deferred_categories`).
+    ``deferred`` are categories recognised too late for help this year (:func:`deferred_categories`);
+    ``ineligible`` the groups whose conditions on the person (``when``) do not hold.
     """
-    key = (id(rules), cats, deferred, class_index)
+    key = (id(rules), cats, deferred, class_index, ineligible)
     hit = _ASSISTANCE.get(key)
     if hit is None or hit[0] is not rules:
         if len(_ASSISTANCE) >= ASSISTANCE_CACHE_SIZE:
             _ASSISTANCE.clear()  # rule sets reloaded (e.g. another project root) are not kept alive
-        hit = (rules, _assistance(rules, cats, deferred, class_index))
+        hit = (rules, _assistance(rules, cats, deferred, class_index, ineligible))
         _ASSISTANCE[key] = hit
     return hit[1]
 
 
-def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...], class_index: int) -> Assistance:
+def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...], class_index: int,
+                ineligible: tuple[str, ...]) -> Assistance:
     contribution = prices(rules, class_index)[0].amount
     notes: list[str] = []
     cited: list[Cited] = []
@@ -274,6 +281,10 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
                 cited.append(rules.other_groups)
             continue
         for group in groups:
+            if group.id in ineligible:
+                notes.append(f"{group.name_zh}: its help is for those who "
+                             f"are {' and '.join(person_words(c) for c in group.when)}; this person is not.")
+                continue
             candidates.append((group, group_value(group, contribution)))
     if not candidates:
         return Assistance(None if other_unstated else 0, False, (), None, tuple(notes), tuple(cited))
@@ -371,6 +382,16 @@ def matching_rule(rules: RuleSet, person: Person, convention: daycount.Conventio
     return decide(rules, person, convention)[0]
 
 
+def ineligible_of(rules: RuleSet, person: Person) -> tuple[str, ...]:
+    """The person's groups whose help depends on conditions on the person that do not hold."""
+    if not any(g.when for g in rules.assisted_groups):
+        return ()
+    masks, needs, inputs = table.ineligible_groups(rules, _columns(person))
+    if needs[0]:
+        raise _needs(person, inputs)
+    return tuple(g.id for g, mask in zip(rules.assisted_groups, masks, strict=True) if mask[0])
+
+
 def class_of(rules: RuleSet, person: Person) -> int:
     """The person's resident class (index into financing.resident_classes; -1 where the file has none)."""
     if not rules.financing.resident_classes:
@@ -426,6 +447,8 @@ def dues(rules: RuleSet, rule: StartRule, help_: Assistance, class_index: int = 
     if rule.due == "late_payer_total":
         late = rules.financing.late_payer_total.amount
         return Dues(late, False, 0, None, late, False)
+    if rule.due == "waived":  # 免缴: nothing for the person; who bears it is not stated here
+        return Dues(0, False, None, None, total, total is not None and fiscal_value.at_least)
     return Dues()
 
 
@@ -435,11 +458,13 @@ REFERENCE_AGE = 40
 def reference_facts(rules: RuleSet, person: Person) -> Person:
     """The person with the book's reference facts filled in, only where the notice's rules ask and the person
     says nothing: an adult of 40 on the first day of cover, not a student, with rural household registration,
-    insured last year (so nothing to pay back). The comparisons and worked cases describe such a person; a
-    quote never fills them itself."""
+    insured last year (so nothing to pay back), with no months in employee insurance last year, and, for a
+    newborn, a parent insured. The comparisons and worked cases describe such a person; a quote never fills
+    them itself."""
     needed = set(table.needed_inputs(rules))
     start = rules.coverage.period.start
-    defaults: dict[str, object] = {"student": False, "rural_hukou": True, "years_uninsured": 0, "years_back_paid": 0}
+    defaults: dict[str, object] = {"student": False, "rural_hukou": True, "parent_insured": True,
+                                   "years_uninsured": 0, "years_back_paid": 0, "employee_months": 0}
     if person.circumstance != "newborn":
         defaults["born"] = start.replace(year=start.year - REFERENCE_AGE)
     fill = {k: v for k, v in defaults.items() if k in needed and getattr(person, k) is None}
@@ -462,10 +487,11 @@ def _check_person(rules: RuleSet, person: Person) -> None:
             raise InputError("--paid", f"payment {person.paid} is before the {event} date {day}")
     if person.born and person.born > person.paid:
         raise InputError("--paid", f"payment {person.paid} is before the birth {person.born}")
-    for name in ("years_uninsured", "years_back_paid"):
+    for name, low, high, unit in (("years_uninsured", 0, 150, "years"), ("years_back_paid", 0, 150, "years"),
+                                  ("disability_grade", 1, 4, "grade"), ("employee_months", 0, 12, "months")):
         value = getattr(person, name)
-        if value is not None and not 0 <= value <= 150:
-            raise InputError(f"--{name.replace('_', '-')}", f"must be a number of years from 0 to 150, got {value}")
+        if value is not None and not low <= value <= high:
+            raise InputError(f"--{name.replace('_', '-')}", f"must be {unit} from {low} to {high}, got {value}")
     if (person.years_back_paid or 0) > (person.years_uninsured or 0):
         raise InputError("--years-back-paid", "cannot exceed the years without insurance")
 
@@ -495,7 +521,8 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
             if provision.applies_when == "recognised_after_payment":
                 notes.append(f"Refund: {provision.summary}")
                 cites += citations_of(rules, provision)
-    help_ = assistance(rules, cats, deferred_categories(rules, cats, person.recognised), class_index)
+    help_ = assistance(rules, cats, deferred_categories(rules, cats, person.recognised), class_index,
+                       ineligible_of(rules, person))
     resident_class = fin.resident_classes[class_index] if class_index >= 0 else None
     if resident_class is not None:
         notes.append(f"Resident class: {resident_class.name_zh} ({resident_class.id}), priced at its own "
@@ -573,7 +600,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     q.personal_due, q.personal_due_is_upper_bound = money.personal_due, money.personal_due_is_upper_bound
     q.subsidy, q.subsidy_payer = money.subsidy, money.subsidy_payer
     q.total_premium, q.total_premium_is_minimum = money.total_premium, money.total_premium_is_minimum
-    if rule.due in ("standard", "personal_contribution"):
+    if rule.due in ("standard", "personal_contribution", "waived"):
         cites += citations_of(rules, contribution_value)
         if q.total_premium is not None:
             if fiscal_value.at_least:
@@ -586,6 +613,8 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     elif rule.due == "personal_contribution":
         if person.categories:
             notes.append("This rule charges the full personal contribution; no assistance is applied.")
+    elif rule.due == "waived":
+        notes.append("The person's contribution is waived (免缴) under this rule; who bears it is not stated.")
     elif rule.due == "late_payer_total":
         cites += citations_of(rules, fin.late_payer_total)
         notes.append("Late payment: the person pays the personal contribution and the government subsidy together.")

@@ -28,11 +28,17 @@ ConditionKind = Literal[
     "years_uninsured_at_least",
     "years_uninsured_below",
     "insured_last_year",
+    "fact_is",
+    "fact_at_least",
+    "fact_at_most",
 ]
+# Facts about a person that conditions test: yes/no facts, then counts.
+Fact = Literal["student", "rural_hukou", "parent_insured", "years_uninsured", "years_back_paid",
+               "disability_grade", "employee_months"]
 # Conditions on the person rather than on dates of the contribution drive.
 PERSON_CONDITIONS = frozenset({
     "age_at_least", "age_below", "student", "rural_hukou", "years_uninsured_at_least", "years_uninsured_below",
-    "insured_last_year",
+    "insured_last_year", "fact_is", "fact_at_least", "fact_at_most",
 })
 Circumstance = Literal[
     "regular", "newborn", "employee_lapse", "veteran", "released_prisoner", "migrant_worker"
@@ -46,7 +52,7 @@ PayerKind = Literal[
     "department_funds",
     "not_stated",
 ]
-DueKind = Literal["standard", "personal_contribution", "late_payer_total", "not_stated"]
+DueKind = Literal["standard", "personal_contribution", "late_payer_total", "waived", "not_stated"]
 StartKind = Literal[
     "coverage_start",
     "event_day",
@@ -197,8 +203,20 @@ class AssistedGroup(Cited):
     amount: int | None = Field(None, ge=0, description="assistance in yuan (fixed / at least)")
     personal_pays: int | None = Field(None, ge=0, description="personal share where the notice states it")
     share: float | None = Field(None, gt=0, le=1)
+    when: list[Condition] = Field(
+        default_factory=list,
+        description="conditions on the person for this help (e.g. 农村独生子女家庭中未满18周岁的子女: "
+        "under 18 and rural)",
+    )
     payer: Payer
     cost_sharing: list[CostSharing] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _conditions_on_the_person(self) -> AssistedGroup:
+        bad = [c.kind for c in self.when if c.kind not in PERSON_CONDITIONS]
+        if bad:
+            raise ValueError(f"a group's help depends on conditions on the person, not {', '.join(bad)}")
+        return self
 
     @model_validator(mode="after")
     def _help_fields(self) -> AssistedGroup:
@@ -296,7 +314,9 @@ class Condition(Strict):
     event: Event | None = None
     years: int | None = Field(None, ge=0, le=150, description="ages and years without insurance")
     as_of: dt.date | None = Field(None, description="the day on which an age counts (age_at_least, age_below)")
-    value: bool = Field(True, description="student, rural_hukou, insured_last_year: the fact required")
+    value: bool = Field(True, description="student, rural_hukou, insured_last_year, fact_is: the fact required")
+    fact: Fact | None = Field(None, description="fact_is, fact_at_least, fact_at_most: the fact tested")
+    number: int | None = Field(None, ge=0, le=1000, description="fact_at_least, fact_at_most: the bound (included)")
     length: int | None = Field(None, ge=1)
     unit: Literal["days", "months"] = "days"
     include_bound: bool = True
@@ -322,6 +342,9 @@ class Condition(Strict):
             "years_uninsured_at_least": ("years",),
             "years_uninsured_below": ("years",),
             "insured_last_year": (),
+            "fact_is": ("fact",),
+            "fact_at_least": ("fact", "number"),
+            "fact_at_most": ("fact", "number"),
         }[self.kind]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:

@@ -111,15 +111,17 @@ class _Combo:
     class_index: int  # resident class (-1: the file prices everyone alike)
 
 
-def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], tuple[bool, ...], int]]) -> list[_Combo]:
-    """Per (category set, which assistance-timing rules the recognition date passes, resident class): the
-    engine's answers."""
+def _combos(rules: RuleSet, keys: list[tuple[tuple[str, ...], tuple[bool, ...], int, tuple[str, ...]]]
+            ) -> list[_Combo]:
+    """Per (category set, which assistance-timing rules the recognition date passes, resident class, groups
+    whose conditions on the person fail): the engine's answers."""
     parents, _ = engine._category_tree()
     out = []
-    for cats, late, class_index in keys:
+    for cats, late, class_index, ineligible in keys:
         cats = tuple(sorted(set(cats)))
         try:
-            help_ = engine.assistance(rules, cats, engine.deferred_by_timing(rules, cats, late), class_index)
+            help_ = engine.assistance(rules, cats, engine.deferred_by_timing(rules, cats, late), class_index,
+                                      ineligible)
             error = False
         except engine.InputError:
             help_, error = None, True
@@ -144,7 +146,7 @@ def _person(people: pd.DataFrame, position: int) -> engine.Person:
         value = row.get(name)
         if value is None or pd.isna(value):
             return None
-        return bool(value) if name in ("student", "rural_hukou") else int(value)
+        return bool(value) if name in table.BOOL_FACTS else int(value)
 
     circumstance = row.get("circumstance")
     return engine.Person(
@@ -212,8 +214,9 @@ def quote_many(
         rows = circ == engine.CIRCUMSTANCES.index(circumstance)
         bad |= rows & (missing[event] | (dates[event] > paid))
     bad |= ~missing["born"] & (dates["born"] > paid)
-    for name in ("years_uninsured", "years_back_paid"):
-        bad |= ~facts_missing[name] & ((facts[name] < 0) | (facts[name] > 150))
+    for name, low, high in (("years_uninsured", 0, 150), ("years_back_paid", 0, 150), ("disability_grade", 1, 4),
+                            ("employee_months", 0, 12)):
+        bad |= ~facts_missing[name] & ((facts[name] < low) | (facts[name] > high))
     bad |= np.where(facts_missing["years_back_paid"], 0, facts["years_back_paid"]) > np.where(
         facts_missing["years_uninsured"], 0, facts["years_uninsured"])
 
@@ -232,18 +235,34 @@ def quote_many(
     )
     cat_codes = np.where(cat_codes < 0, len(cat_values), cat_codes)
     windows = {w.id: _day(w.end) for w in rules.enrolment.windows if w.end is not None}
-    # bit k: recognised after timing rule k's window
+    cat_list = [_category_tuple(v) for v in cat_values] + [()]
+    parents = engine._category_tree()[0]
+    cat_sets = [frozenset(c) | {p for x in c if (p := parents.get(x))} for c in cat_list]
+    # Bit k: recognised after timing rule k's window; then a bit per assisted group whose conditions on
+    # the person (``when``) do not hold.
+    timings = rules.assistance_timing
     bits = np.zeros(n, np.int64)
-    for k, timing in enumerate(rules.assistance_timing):
+    for k, timing in enumerate(timings):
         late = ~missing["recognised"] & (dates["recognised"] > windows[timing.recognised_after_window])
         bits |= late.astype(np.int64) << k
-    width = 1 << len(rules.assistance_timing)
+    conditional = [g for g in rules.assisted_groups if g.when]
+    if conditional:
+        masks, group_needs, _ = table.ineligible_groups(rules, table.Columns(
+            paid, bare.dates, bare.missing, circ, cat_codes, cat_sets, facts, facts_missing))
+        bad |= group_needs
+        fails = [m for g, m in zip(rules.assisted_groups, masks, strict=True) if g.when]
+        for j, mask in enumerate(fails):
+            bits |= mask.astype(np.int64) << (len(timings) + j)
+    width = 1 << (len(timings) + len(conditional))
     n_classes = len(rules.financing.resident_classes) + 1  # class -1 is stored as 0
     pair_codes, pairs = pd.factorize((cat_codes * width + bits) * n_classes + class_idx + 1)
-    cat_list = [_category_tuple(v) for v in cat_values] + [()]
-    keys = [(cat_list[int(p) // n_classes // width],
-             tuple(bool(int(p) // n_classes >> k & 1) for k in range(len(rules.assistance_timing))),
-             int(p) % n_classes - 1) for p in pairs]
+    keys = []
+    for p in (int(v) for v in pairs):
+        key_bits = p // n_classes % width
+        keys.append((cat_list[p // n_classes // width],
+                     tuple(bool(key_bits >> k & 1) for k in range(len(timings))),
+                     p % n_classes - 1,
+                     tuple(g.id for j, g in enumerate(conditional) if key_bits >> (len(timings) + j) & 1)))
     combos = _combos(rules, keys)
     n_combos = len(combos)
     cat_codes = pair_codes.astype(np.int64)
@@ -393,13 +412,16 @@ def synthetic_people(rules: RuleSet, n: int, seed: int) -> pd.DataFrame:
     for name in DATE_COLUMNS:
         frame[name] = columns[name].view("datetime64[D]").astype("datetime64[ns]")
     # Facts the file's rules ask about, for everyone: students and rural residents by half, years without
-    # insurance mostly none, then up to 6, of which up to all may have been paid back.
+    # insurance mostly none, then up to 6, of which up to all may have been paid back; disability grades 1-4;
+    # months in employee insurance last year 0-12.
     if needed & set(table.FACTS):
-        frame["student"] = pd.array(rng.random(n) < 0.5, dtype="boolean")
-        frame["rural_hukou"] = pd.array(rng.random(n) < 0.5, dtype="boolean")
+        for name in sorted(table.BOOL_FACTS):
+            frame[name] = pd.array(rng.random(n) < 0.5, dtype="boolean")
         years = np.where(rng.random(n) < 0.5, 0, rng.integers(1, 7, size=n))
         frame["years_uninsured"] = pd.array(years, dtype="Int64")
         frame["years_back_paid"] = pd.array((rng.random(n) * (years + 1)).astype(np.int64), dtype="Int64")
+        frame["disability_grade"] = pd.array(rng.integers(1, 5, size=n), dtype="Int64")
+        frame["employee_months"] = pd.array(rng.integers(0, 13, size=n), dtype="Int64")
     return pd.DataFrame(frame)
 
 

@@ -87,13 +87,13 @@ def build_person(args: argparse.Namespace) -> Person:
     if needed and dates[needed] is None:
         _fail(f"--{needed}", f"the event {args.event!r} needs this date (--{needed} YYYY-MM-DD)")
     facts: dict[str, object] = {}
-    for name in ("student", "rural_hukou"):
+    for name in ("student", "rural_hukou", "parent_insured"):
         value = getattr(args, name)
         if value is not None:
             if value not in ("yes", "no"):
                 _fail(f"--{name.replace('_', '-')}", f"answer yes or no, got {value!r}")
             facts[name] = value == "yes"
-    for name in ("years_uninsured", "years_back_paid"):
+    for name in ("years_uninsured", "years_back_paid", "disability_grade", "employee_months"):
         value = getattr(args, name)
         if value is not None:
             if not value.isdigit() or int(value) > 150:
@@ -224,10 +224,13 @@ def add_quote_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
                                       "omit for a status held before the collection window")):
         p.add_argument(f"--{name}", metavar="DATE", help=f"date of {what} (YYYY-MM-DD)")
     for name, what in (("student", "in school or university (在校学生)"),
-                       ("rural-hukou", "registered as a rural resident (农村户籍)")):
+                       ("rural-hukou", "registered as a rural resident (农村户籍)"),
+                       ("parent-insured", "a newborn's parent is insured here (父母一方已参保)")):
         p.add_argument(f"--{name}", metavar="yes|no", help=f"{what}, where the notice's rules ask")
     for name, what in (("years-uninsured", "consecutive years without resident insurance before this one (断保)"),
-                       ("years-back-paid", "of those, years paid back (补缴)")):
+                       ("years-back-paid", "of those, years paid back (补缴)"),
+                       ("disability-grade", "disability grade (残疾等级), 1 to 4"),
+                       ("employee-months", "months of employee-insurance contributions last year (0 to 12)")):
         p.add_argument(f"--{name}", metavar="N", help=f"{what}, where the notice's rules ask")
     p.add_argument("--day-count", default=daycount.DEFAULT_CONVENTION, metavar="CONVENTION",
                    help=f"one of: {', '.join(daycount.CONVENTIONS)} (default {daycount.DEFAULT_CONVENTION})")

@@ -37,7 +37,9 @@ EVENT_FOR = {"newborn": "born", "employee_lapse": "lapsed", "veteran": "discharg
 # (身份认定; absent: held before the collection window opened).
 EVENTS = ("born", "lapsed", "discharged", "released", "recognised")
 # Facts about the person that conditions test (missing: the person did not say).
-FACTS = ("student", "rural_hukou", "years_uninsured", "years_back_paid")
+FACTS = ("student", "rural_hukou", "parent_insured", "years_uninsured", "years_back_paid", "disability_grade",
+         "employee_months")
+BOOL_FACTS = frozenset({"student", "rural_hukou", "parent_insured"})
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -209,6 +211,14 @@ def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
         return Outcome(paid > day(rules.coverage.period.end))
     if cond.kind in ("student", "rural_hukou"):
         return Outcome(cols.facts[cond.kind] == int(cond.value), cols.facts_missing[cond.kind], input=cond.kind)
+    if cond.kind in ("fact_is", "fact_at_least", "fact_at_most"):
+        name = cond.fact or ""
+        values = cols.facts[name]
+        if cond.kind == "fact_is":
+            holds = values == int(cond.value)
+        else:
+            holds = values >= (cond.number or 0) if cond.kind == "fact_at_least" else values <= (cond.number or 0)
+        return Outcome(holds, cols.facts_missing[name], input=name)
     if cond.kind == "insured_last_year":  # 上年度已参保, 连续参保: no year without insurance
         return Outcome((cols.facts["years_uninsured"] == 0) == cond.value, cols.facts_missing["years_uninsured"],
                        input="years_uninsured")
@@ -403,15 +413,36 @@ FACT_OF = {"student": "student", "rural_hukou": "rural_hukou", "years_uninsured_
 
 
 def person_conditions(rules: RuleSet) -> list[Condition]:
-    """Every condition of the file's start rules and resident classes."""
+    """Every condition of the file's start rules, resident classes and assisted groups."""
     return [c for r in rules.coverage.start_rules for c in r.when] + [
-        c for cls in rules.financing.resident_classes for c in cls.when]
+        c for cls in rules.financing.resident_classes for c in cls.when] + [
+        c for g in rules.assisted_groups for c in g.when]
+
+
+def ineligible_groups(rules: RuleSet, cols: Columns) -> tuple[list[np.ndarray], np.ndarray, frozenset[str]]:
+    """For each assisted group with conditions on the person (``when``): the rows where they do not hold;
+    and the rows, and inputs, that lack a fact they test (asked only of people in the group's category)."""
+    out = []
+    needs = np.zeros(len(cols), bool)
+    inputs: set[str] = set()
+    cache: dict[tuple[object, ...], np.ndarray] = {}
+    for group in rules.assisted_groups:
+        if not group.when:
+            out.append(np.zeros(len(cols), bool))
+            continue
+        member = np.array([group.category in c for c in cols.combos], bool)[cols.combo]
+        found = conditions_mask(rules, group.when, cols, "civil-code", cache, member.copy())
+        out.append(member & ~found.holds & ~found.needs)
+        needs |= found.needs
+        inputs |= found.inputs
+    return out, needs, frozenset(inputs)
 
 
 def needed_inputs(rules: RuleSet) -> list[str]:
     """The dates and facts the file's conditions test (besides the payment date), in a stable order."""
     conds = person_conditions(rules)
     out = {FACT_OF[c.kind] for c in conds if c.kind in FACT_OF}
+    out |= {c.fact for c in conds if c.fact is not None}
     out |= {c.event or "born" for c in conds if c.kind in ("paid_within", "paid_after", "born_between",
                                                               "event_in_coverage_year", "event_before_coverage_year")}
     if any(r.starts.kind == "variable_wait" for r in rules.coverage.start_rules):

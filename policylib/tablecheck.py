@@ -95,6 +95,11 @@ def _fact_points(rules: RuleSet) -> list[dict[str, int]]:
     for c in conds:
         if c.kind in ("student", "rural_hukou"):
             axes.setdefault(c.kind, set()).update({0, 1})
+        elif c.kind == "fact_is" and c.fact:
+            axes.setdefault(c.fact, set()).update({0, 1})
+        elif c.kind in ("fact_at_least", "fact_at_most") and c.fact:
+            n = c.number or 0
+            axes.setdefault(c.fact, set()).update({max(0, n - 1), n, n + 1})
         elif c.kind == "insured_last_year":
             axes.setdefault("years_uninsured", {0}).update({1})
         elif c.kind in ("years_uninsured_at_least", "years_uninsured_below"):

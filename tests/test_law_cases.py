@@ -29,7 +29,8 @@ CASES_DIR = Path(__file__).parent / "cases"
 QUOTE_FIELDS = {f.name for f in fields(Quote)}
 CASE_KEYS = {"name", "clause", "person", "expect", "expect_error", "why", "day_count", "known_issue", "cli"}
 EVENT_KEYS = ("paid", "born", "lapsed", "discharged", "released", "recognised")
-FACT_KEYS = ("student", "rural_hukou", "years_uninsured", "years_back_paid")
+FACT_KEYS = ("student", "rural_hukou", "parent_insured", "years_uninsured", "years_back_paid", "disability_grade",
+             "employee_months")
 PERSON_KEYS = {"categories", "event", *EVENT_KEYS, *FACT_KEYS}
 DATE_KEYS = {*EVENT_KEYS, "coverage_start", "coverage_end"}
 

@@ -43,7 +43,7 @@ def _plain(value: object) -> object:
 
 def _fact(name: str, value: object) -> object:
     value = _plain(value)
-    return None if value is None else bool(value) if name in ("student", "rural_hukou") else int(value)  # type: ignore
+    return None if value is None else bool(value) if name in table.BOOL_FACTS else int(value)  # type: ignore
 
 
 def _person(row: dict[str, object]) -> engine.Person:
