@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from policylib.catalogue import categories
 from policylib.model import Amount, Cited, RuleSet
+from policylib.wording import person_words
 
 HELP_GLOSS = {
     "full": "full (全额资助)",
@@ -39,6 +40,13 @@ def render(rules: RuleSet) -> str:
         f"  personal contribution (个人缴费): {money(f.personal_contribution)} {first_clause(f.personal_contribution)}",
         f"  fiscal subsidy (财政补助): {money(f.fiscal_subsidy)} {first_clause(f.fiscal_subsidy)}",
     ]
+    if f.total_standard is not None:
+        total = f.total_standard
+        lines.append(f"  total financing standard (筹资标准): {money(total)} {first_clause(total)}")
+    for cls in f.resident_classes:
+        who = " and ".join(person_words(c) for c in cls.when) or "everyone else"
+        lines.append(f"  class {cls.name_zh} ({who}): personal {money(cls.personal_contribution)}, "
+                     f"subsidy {money(cls.fiscal_subsidy)} {first_clause(cls)}")
     if f.subsidy_split.stated:
         parts = ", ".join(f"{s.level} {s.amount}" for s in f.subsidy_split.shares)
         lines.append(f"  split by level: {parts} {first_clause(f.subsidy_split)}")
@@ -50,16 +58,24 @@ def render(rules: RuleSet) -> str:
     ]
     for g in rules.assisted_groups:
         amount = f" {g.amount} yuan" if g.amount is not None else ""
+        if g.share is not None:
+            amount = f" {g.share:.0%} of the person's own contribution"
+        if g.when:
+            amount += f" (for those {' and '.join(person_words(c) for c in g.when)})"
         lines.append(
             f"  {g.name_zh} — {glosses.get(g.category, g.category)}: {HELP_GLOSS[g.help]}{amount}; "
             f"paid by {g.payer.name_zh or g.payer.kind} {first_clause(g)}"
         )
     lines.append(f"  several groups: {rules.multiple_groups.rule.replace('_', ' ')}")
     for g in rules.excluded_groups:
-        lines.append(f"  excluded: {g.name_zh} — {glosses.get(g.category, g.category)} {first_clause(g)}")
+        what = "from enrolment" if g.excludes == "enrolment" else "from assistance"
+        lines.append(f"  excluded {what}: {g.name_zh} — {glosses.get(g.category, g.category)} {first_clause(g)}")
+    for t in rules.assistance_timing:
+        lines.append(f"  recognised after {t.recognised_after_window}: help from next year for "
+                     f"{', '.join(t.categories)} {first_clause(t)}")
     lines += ["", "Enrolment (参保缴费)"]
     for w in rules.enrolment.windows:
-        lines.append(f"  {w.name_zh} ({w.id}): {w.start or '…'} to {w.end} {first_clause(w)}")
+        lines.append(f"  {w.name_zh} ({w.id}): {w.start or '…'} to {w.end or '… (end not stated)'} {first_clause(w)}")
     for e in rules.enrolment.extensions:
         lines.append(f"  extension for {e.name_zh}: to {e.end} {first_clause(e)}")
     late = rules.enrolment.late_payment

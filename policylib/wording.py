@@ -23,7 +23,7 @@ def _fact(c: Condition) -> str:
         yes, no = words if isinstance(words, tuple) else (str(words), f"not {words}")
         return yes if c.value else no
     bound = "at least" if c.kind == "fact_at_least" else "at most"
-    return f"{bound} {c.number} {words}"
+    return f"with {words} {bound} {c.number}"
 
 
 PERSON_WORDS: dict[str, Callable[[Condition], str]] = {

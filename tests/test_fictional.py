@@ -136,3 +136,22 @@ def test_quote_many_matches_quote(project: Path, notice: str, convention: str) -
             if isinstance(have, pd.Timestamp):
                 have = have.date()
             assert have == want, (position, column, have, want)
+
+
+def test_show_lists_classes_shares_and_conditions(project: Path) -> None:
+    """`policylib show` tells a reader what each fictional notice prices by class and helps on conditions."""
+    env = {**os.environ, "POLICYLIB_HOME": str(project)}
+    for notice in NOTICES:
+        data = yaml.safe_load((FICTIONAL / notice / "rules.yaml").read_text(encoding="utf-8"))
+        proc = subprocess.run([sys.executable, "-m", "policylib.cli", "show", data["jurisdiction"],
+                               str(data["coverage_year"])], capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
+        assert proc.returncode == 0, proc.stderr
+        for cls in data["financing"].get("resident_classes", []):
+            assert f"class {cls['name_zh']}" in proc.stdout
+        for group in data["assisted_groups"]:
+            assert group["name_zh"] in proc.stdout
+            if "share" in group:
+                assert f"{group['share']:.0%} of the person's own contribution" in proc.stdout
+            if group.get("when"):
+                assert f"{group['name_zh']} —" in proc.stdout and "(for those " in proc.stdout
