@@ -253,6 +253,9 @@ def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: 
             if cond.window and cond.window not in windows:
                 problem(("coverage", "start_rules", i, "when", j, "window"),
                         f"unknown window '{cond.window}'; windows: {', '.join(windows)}")
+            elif cond.kind == "recognised_after_window" and windows[cond.window or ""].end is None:
+                problem(("coverage", "start_rules", i, "when", j, "window"),
+                        f"window '{cond.window}' has no stated end to be recognised after")
             if cond.event and cond.event not in allowed:
                 problem(("coverage", "start_rules", i, "when", j, "event"),
                         f"event '{cond.event}' does not belong to circumstance '{rule.circumstance}'")

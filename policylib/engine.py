@@ -188,9 +188,11 @@ def group_value(group: AssistedGroup, contribution: int | None) -> int | None:
     return None
 
 
-def _payer(group: AssistedGroup) -> str:
+def _payer(group: AssistedGroup) -> str | None:
     name = group.payer.name_zh or ""
     kind = group.payer.kind
+    if kind == "not_stated" and not name:
+        return None
     return f"{kind} ({name})" if name else kind
 
 
@@ -305,7 +307,8 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
                 note = g.note or "assistance not stated in this notice"
             notes.append(f"{g.name_zh}: {note}")
             cited.append(g)
-        return Assistance(None, False, tuple(g for g, _ in candidates), _payer(unknown[0]) if unknown else None,
+        payers = {_payer(g) for g, _ in candidates}  # one payer for every group the person is in, or unknown
+        return Assistance(None, False, tuple(g for g, _ in candidates), payers.pop() if len(payers) == 1 else None,
                           tuple(notes), tuple(cited))
     best_group, best = max(candidates, key=lambda gv: (gv[1] or 0))
     if len(candidates) > 1:
@@ -339,10 +342,14 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
     cited.append(best_group)
     payer: str | None = _payer(best_group)
     capped = [(g, v if contribution is None or v is None else min(v, contribution)) for g, v in candidates]
-    tied = {_payer(g) for g, v in capped if v == best}
+    tied = {p for g, v in capped if v == best and (p := _payer(g))}
     if len(tied) > 1:
         notes.append(f"Several groups give the same help ({best} yuan) through different payers "
                      f"({'; '.join(sorted(tied))}); the notice does not say which one pays.")
+        payer = None
+    elif upper_bound and any(_payer(g) != payer for g in floors):
+        notes.append("A group whose help is only a floor (不低于) may give more through another payer, so the "
+                     "payer is not stated.")
         payer = None
     return Assistance(best, upper_bound, (best_group,), payer, tuple(notes), tuple(cited))
 
@@ -473,6 +480,19 @@ def reference_facts(rules: RuleSet, person: Person) -> Person:
     return replace(person, **fill) if fill else person  # type: ignore[arg-type]
 
 
+def closes(rules: RuleSet) -> bool:
+    """Whether a payment after the coverage period is refused: the notice states the period, or takes
+    payments for the year up to its end (a window reaching it). Otherwise such a payment is not stated."""
+    period = rules.coverage.period
+    return period.stated or any(w.end is not None and w.end >= period.end for w in rules.enrolment.windows)
+
+
+def refunded(rules: RuleSet, person: Person) -> bool:
+    """Whether a refund provision of the notice reaches this person (recognised after paying)."""
+    late = person.recognised is not None and person.paid is not None and person.recognised > person.paid
+    return late and any(p.applies_when == "recognised_after_payment" for p in rules.enrolment.refunds)
+
+
 def _check_person(rules: RuleSet, person: Person) -> None:
     if person.circumstance not in CIRCUMSTANCES:
         raise InputError("event", f"unknown event '{person.circumstance}'; choices: {', '.join(CIRCUMSTANCES)}")
@@ -521,7 +541,9 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
             if provision.applies_when == "recognised_after_payment":
                 notes.append(f"Refund: {provision.summary}")
                 cites += citations_of(rules, provision)
-    help_ = assistance(rules, cats, deferred_categories(rules, cats, person.recognised), class_index,
+    # A status is recognised no earlier than the person is born (the day is given where it matters).
+    recognised = person.recognised if person.recognised is not None else person.born
+    help_ = assistance(rules, cats, deferred_categories(rules, cats, recognised), class_index,
                        ineligible_of(rules, person))
     resident_class = fin.resident_classes[class_index] if class_index >= 0 else None
     if resident_class is not None:
@@ -565,9 +587,13 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
                                 + "; ".join(f"{w.name_zh} ({w.note})" for w in unstated))
             for w in unstated:
                 cites += citations_of(rules, w)
-        elif paid > period.end:
+        elif paid > period.end and closes(rules):
             q.payable = False
             q.payable_reason = f"payment on {paid} is after the coverage period ended ({period.end})"
+        elif paid > period.end:
+            q.payable_reason = (f"not stated in this notice: it neither states the end of the coverage period "
+                                f"(read as {period.end}) nor takes payments up to it, so a payment on {paid} is "
+                                "not provided for")
         elif paid < first:
             q.payable_reason = (f"payment on {paid} is before the first collection window opens ({first}): "
                                 "outside what this notice speaks about")
@@ -598,6 +624,10 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     # What is due and who pays.
     money = dues(rules, rule, help_, class_index)
     q.personal_due, q.personal_due_is_upper_bound = money.personal_due, money.personal_due_is_upper_bound
+    if refunded(rules, person) and q.personal_due:
+        q.personal_due_is_upper_bound = True
+        notes.append("Part of what was paid before recognition is refunded (see the refund above); the net amount "
+                     "is not stated, so the amount due is an upper bound.")
     q.subsidy, q.subsidy_payer = money.subsidy, money.subsidy_payer
     q.total_premium, q.total_premium_is_minimum = money.total_premium, money.total_premium_is_minimum
     if rule.due in ("standard", "personal_contribution", "waived"):

@@ -242,8 +242,9 @@ def quote_many(
     # the person (``when``) do not hold.
     timings = rules.assistance_timing
     bits = np.zeros(n, np.int64)
+    recognised, recognised_known = table.recognition(bare)
     for k, timing in enumerate(timings):
-        late = ~missing["recognised"] & (dates["recognised"] > windows[timing.recognised_after_window])
+        late = recognised_known & (recognised > windows[timing.recognised_after_window])
         bits |= late.astype(np.int64) << k
     conditional = [g for g in rules.assisted_groups if g.when]
     if conditional:
@@ -317,9 +318,15 @@ def quote_many(
                 payer_code[i, j] = payers.index(money.subsidy_payer)
 
     cell = (rule_idx_stated + 1) * n_combos + cat_codes
+    # A refund of what was paid before recognition makes a positive amount due an upper bound (engine.refunded).
+    refund_rows = np.zeros(n, bool)
+    if any(p.applies_when == "recognised_after_payment" for p in rules.enrolment.refunds):
+        paid_due = ~due_na.ravel()[cell] & (due.ravel()[cell] > 0)
+        refund_rows = ~missing["recognised"] & (dates["recognised"] > paid) & paid_due
     has_rule = rule_idx_stated >= 0
     start_known = cover.known
-    refused = excluded | (~unaddressed & (rule_idx < 0) & (paid > _day(rules.coverage.period.end)))
+    after = (paid > _day(rules.coverage.period.end)) & engine.closes(rules)
+    refused = excluded | (~unaddressed & (rule_idx < 0) & after & ~found.open)
     payable = pd.arrays.BooleanArray(has_rule, ~has_rule & ~refused)
     rule_names = [r.id for r in start_rules]
     out = pd.DataFrame(
@@ -330,7 +337,7 @@ def quote_many(
                 categories=pd.Index([c.id for c in rules.financing.resident_classes], dtype=object)),
             "payable": payable,
             "personal_due": _int_array(due.ravel()[cell], due_na.ravel()[cell]),
-            "personal_due_is_upper_bound": upper.ravel()[cell],
+            "personal_due_is_upper_bound": upper.ravel()[cell] | refund_rows,
             "subsidy": _int_array(sub.ravel()[cell], sub_na.ravel()[cell]),
             "subsidy_payer": pd.Categorical.from_codes(
                 payer_code.ravel()[cell], categories=pd.Index(payers, dtype=object)

@@ -196,6 +196,14 @@ def _age_on(born: np.ndarray, on: dt.date) -> np.ndarray:
     return on.year - years - ((on.month * 100 + on.day) < md).astype(np.int64)
 
 
+def recognition(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """The day an assisted status was recognised (身份认定): as given; where not given, no earlier than the
+    person's birth (a status cannot precede the person); where neither is known, held long before."""
+    given = ~cols.missing["recognised"]
+    days = np.where(given, cols.dates["recognised"], cols.dates["born"])
+    return days, given | ~cols.missing["born"]
+
+
 def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
               cache: dict[tuple[object, ...], np.ndarray]) -> Outcome:
     """One condition on whole columns. A missing recognition date means a status long held."""
@@ -206,7 +214,8 @@ def condition(rules: RuleSet, cond: Condition, cols: Columns, convention: str,
     if cond.kind == "recognised_after_window":
         _, end = _windows(rules)[cond.window or ""]
         assert end is not None  # the check requires a stated end here
-        return Outcome(~cols.missing["recognised"] & (cols.dates["recognised"] > end))
+        days, known = recognition(cols)
+        return Outcome(known & (days > end))
     if cond.kind == "paid_after_period":
         return Outcome(paid > day(rules.coverage.period.end))
     if cond.kind in ("student", "rural_hukou"):
@@ -563,7 +572,7 @@ def domain(rules: RuleSet) -> tuple[dt.date, dt.date]:
     last = period.end
     for rule in rules.coverage.start_rules:
         if any(c.kind == "paid_after_period" for c in rule.when):
-            longest = max((c.length or 0) * (31 if c.unit == "months" else 1)
-                          for c in rule.when if c.kind in ("paid_within",)) if rule.when else 0
+            longest = max(((c.length or 0) * (31 if c.unit == "months" else 1)
+                           for c in rule.when if c.kind == "paid_within"), default=0)
             last = max(last, period.end + dt.timedelta(days=longest or 366))
     return first, last

@@ -48,9 +48,13 @@ def check(rules: RuleSet, person: engine.Person, q: engine.Quote) -> None:
     excluded = bool(engine.excluded_from_enrolment(rules, person.categories))
     if q.payable is False:  # refused: excluded from enrolment, or paid after the period with no rule for that
         assert excluded or (person.paid is not None and person.paid > rules.coverage.period.end)
-    if q.payable is None and not excluded:
-        # The decision table has no gap: inside its domain, silence is an explicit not-stated rule.
-        assert person.paid is not None and (person.paid < first or (rule is not None and not rule.stated))
+    if q.payable is None and not excluded and not engine.unaddressed_status(rules, person.categories):
+        # The decision table has no gap: inside its domain, silence is an explicit not-stated rule (or a window
+        # whose end the notice does not state).
+        assert person.paid is not None
+        inside = first <= person.paid <= rules.coverage.period.end
+        open_window = any(w.end is None for w in rules.enrolment.windows)
+        assert not inside or (rule is not None and not rule.stated) or open_window, (person, q.payable_reason)
 
 
 @st.composite
