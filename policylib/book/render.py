@@ -690,11 +690,10 @@ def waiting_compliance_html(compliance: pd.DataFrame) -> Html:
 
     columns = [
         Column("Jurisdiction-year", lambda r: r["label"]),
-        Column("Enrols on", lambda r: date_text(r["paid"])),
-        Column("Person", who),
-        Column("Local wait", lambda r: days(r["local_waiting_days"])),
-        Column("National rule", lambda r: days(r["national_waiting_days"])),
-        Column("Local rule against it", lambda r: status_cell(r["verdict"])),
+        Column("Person, enrolling the day after the window", lambda r: f"{who(r)}; {date_text(r['paid'])}"),
+        Column("Wait: local / national", lambda r: join([days(r["local_waiting_days"]), "/",
+                                                          days(r["national_waiting_days"])], " ")),
+        Column("Local rule", lambda r: status_cell(r["verdict"])),
     ]
     return table(compliance, columns, empty="No local jurisdiction-year falls under the national rule yet.")
 
