@@ -65,6 +65,13 @@ StartKind = Literal[
 ]
 
 
+def _on_the_person(conditions: list[Condition], what: str) -> None:
+    """Refuse conditions on dates of the drive where only conditions on the person make sense."""
+    bad = [c.kind for c in conditions if c.kind not in PERSON_CONDITIONS]
+    if bad:
+        raise ValueError(f"{what} conditions on the person, not {', '.join(bad)}")
+
+
 class Strict(BaseModel):
     """Base: unknown keys are errors, so a typo in a rule file never passes silently."""
 
@@ -155,9 +162,7 @@ class ResidentClass(Cited):
 
     @model_validator(mode="after")
     def _person_conditions(self) -> ResidentClass:
-        bad = [c.kind for c in self.when if c.kind not in PERSON_CONDITIONS]
-        if bad:
-            raise ValueError(f"a resident class is defined by conditions on the person, not {', '.join(bad)}")
+        _on_the_person(self.when, "a resident class is defined by")
         return self
 
 
@@ -213,9 +218,7 @@ class AssistedGroup(Cited):
 
     @model_validator(mode="after")
     def _conditions_on_the_person(self) -> AssistedGroup:
-        bad = [c.kind for c in self.when if c.kind not in PERSON_CONDITIONS]
-        if bad:
-            raise ValueError(f"a group's help depends on conditions on the person, not {', '.join(bad)}")
+        _on_the_person(self.when, "a group's help depends on")
         return self
 
     @model_validator(mode="after")
