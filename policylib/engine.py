@@ -263,10 +263,6 @@ def _assistance(rules: RuleSet, cats: tuple[str, ...], deferred: tuple[str, ...]
                          "its help applies from next year, not this year.")
             cited.append(timing)
             continue
-        if cat in _status_categories() and cat not in excluded:
-            notes.append(f"'{cat}' is a status, not an assisted group: it brings no assistance, and this notice "
-                         "does not exclude it from enrolment.")
-            continue
         if cat in excluded:
             notes.append(f"'{cat}' ({excluded[cat].name_zh}) is excluded from assistance by this notice.")
             cited.append(excluded[cat])
@@ -372,12 +368,14 @@ def _needs(person: Person, inputs: frozenset[str]) -> InputError:
                       f"needs what the person has not given ({flags})")
 
 
-def decide(rules: RuleSet, person: Person, convention: daycount.Convention) -> tuple[StartRule | None, bool]:
+def decide(rules: RuleSet, person: Person, convention: daycount.Convention,
+           cols: table.Columns | None = None) -> tuple[StartRule | None, bool]:
     """The start rule the decision table gives this person (see :mod:`policylib.table`), or None; and
-    whether the notice leaves a window bound open that decides it (then the answer is not stated)."""
+    whether the notice leaves a window bound open that decides it (then the answer is not stated).
+    ``cols`` is the person as columns, where the caller has it already."""
     if person.paid is None:
         raise InputError("--paid", "the payment date is required")
-    found = table.select(rules, _columns(person), convention)
+    found = table.select(rules, cols or _columns(person), convention)
     if found.needs[0]:
         raise _needs(person, found.inputs)
     index = int(found.rule[0])
@@ -389,21 +387,21 @@ def matching_rule(rules: RuleSet, person: Person, convention: daycount.Conventio
     return decide(rules, person, convention)[0]
 
 
-def ineligible_of(rules: RuleSet, person: Person) -> tuple[str, ...]:
+def ineligible_of(rules: RuleSet, person: Person, cols: table.Columns | None = None) -> tuple[str, ...]:
     """The person's groups whose help depends on conditions on the person that do not hold."""
     if not any(g.when for g in rules.assisted_groups):
         return ()
-    masks, needs, inputs = table.ineligible_groups(rules, _columns(person))
+    masks, needs, inputs = table.ineligible_groups(rules, cols or _columns(person))
     if needs[0]:
         raise _needs(person, inputs)
     return tuple(g.id for g, mask in zip(rules.assisted_groups, masks, strict=True) if mask[0])
 
 
-def class_of(rules: RuleSet, person: Person) -> int:
+def class_of(rules: RuleSet, person: Person, cols: table.Columns | None = None) -> int:
     """The person's resident class (index into financing.resident_classes; -1 where the file has none)."""
     if not rules.financing.resident_classes:
         return -1
-    index, needs, inputs = table.resident_class(rules, _columns(person))
+    index, needs, inputs = table.resident_class(rules, cols or _columns(person))
     if needs[0]:
         raise _needs(person, inputs)
     return int(index[0])
@@ -525,7 +523,8 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     paid = person.paid
     assert paid is not None
     fin = rules.financing
-    class_index = class_of(rules, person)
+    cols = _columns(person)  # the person as a population of one, for every question put to the table
+    class_index = class_of(rules, person, cols)
     contribution_value, fiscal_value = prices(rules, class_index)
     contribution, fiscal = contribution_value.amount, fiscal_value.amount
     cites: list[dict[str, str]] = []
@@ -544,7 +543,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     # A status is recognised no earlier than the person is born (the day is given where it matters).
     recognised = person.recognised if person.recognised is not None else person.born
     help_ = assistance(rules, cats, deferred_categories(rules, cats, recognised), class_index,
-                       ineligible_of(rules, person))
+                       ineligible_of(rules, person, cols))
     resident_class = fin.resident_classes[class_index] if class_index >= 0 else None
     if resident_class is not None:
         notes.append(f"Resident class: {resident_class.name_zh} ({resident_class.id}), priced at its own "
@@ -578,7 +577,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         notes.append(q.payable_reason)
         cites += citations_of(rules, excluded[0])
         return q
-    rule, open_bound = decide(rules, person, convention)
+    rule, open_bound = decide(rules, person, convention, cols)
     first, _ = table.domain(rules)
     if rule is None:
         unstated = [w for w in rules.enrolment.windows if not w.stated and (w.start is None or w.end is None)]
@@ -653,7 +652,6 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
     else:
         notes.append("The amount due under this rule is not stated in this notice.")
     # From which day cover starts.
-    cols = _columns(person)
     index = np.array([next(i for i, r in enumerate(rules.coverage.start_rules) if r is rule)], np.int64)
     needs, inputs = table.start_needs(rules, index, cols)
     if needs[0]:
@@ -665,8 +663,7 @@ def quote(rules: RuleSet, person: Person, convention: daycount.Convention = dayc
         notes.append("The start of cover is not stated in this notice.")
         return q
     start = table.date_of(cover.start[0])
-    raw = table.start_days(rules, rule, cols, convention)
-    if raw is not None and raw[0] < table.day(period.start) and not rule.may_precede_period:
+    if cover.before_period[0]:
         notes.append(f"Cover cannot start before the coverage period ({period.start}).")
     if cover.before_birth[0]:
         notes.append(f"Cover cannot start before the person is born ({person.born}).")

@@ -524,6 +524,7 @@ class Cover:
     end: np.ndarray
     covered: np.ndarray
     waiting: np.ndarray
+    before_period: np.ndarray  # rows whose cover the rule would start before the coverage period
     before_birth: np.ndarray  # rows whose cover the rule would start before the person was born
 
 
@@ -545,7 +546,8 @@ def cover(rules: RuleSet, rule_idx: np.ndarray, cols: Columns, convention: str) 
         if days is not None:
             start[rows], known[rows] = days, True
     may_precede = np.array([r.may_precede_period for r in start_rules] + [False])[rule_idx]
-    start = np.where(known & (start < day(period.start)) & ~may_precede, day(period.start), start)
+    before_period = known & (start < day(period.start)) & ~may_precede
+    start = np.where(before_period, day(period.start), start)
     born = cols.dates["born"]
     before_birth = known & ~cols.missing["born"] & (start < born)
     start = np.where(before_birth, born, start)
@@ -556,7 +558,7 @@ def cover(rules: RuleSet, rule_idx: np.ndarray, cols: Columns, convention: str) 
                      + [False])[rule_idx]
     uncounted = 1 if convention == "civil-code" else 0
     waiting = np.where(waits, np.maximum(0, start - cols.paid - uncounted), 0)
-    return Cover(start, known, end, covered, waiting, before_birth)
+    return Cover(start, known, end, covered, waiting, before_period, before_birth)
 
 
 # --- the domain the table speaks about --------------------------------------------------------------------
