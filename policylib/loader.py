@@ -1,8 +1,18 @@
-"""Safe loading of rule files: plain YAML only, with a line number for every field."""
+"""Safe loading of rule files: plain YAML only, with a line number for every field.
+
+Files are read only when they are regular files no larger than :data:`MAX_BYTES`. Scalars resolve
+as in YAML 1.2 (``true``/``false`` only, decimal numbers only, dates as ``YYYY-MM-DD``): ``yes``,
+``0430`` or ``1_000`` are text, and a plain ``0430`` is refused outright because YAML 1.1 tools read it
+as octal. Text may not hold control characters, bidirectional overrides or ANSI escapes; a line
+break is allowed only in the free-text fields of :data:`MULTILINE_FIELDS`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,12 +22,41 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from policylib.model import Categories, NationalStandard, RuleSet
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 512 * 1024
 MAX_EVENTS = 200_000
 MAX_DEPTH = 40
 
 Loc = tuple[str | int, ...]
+
+# Free-text fields where a line break is legitimate (notes, readings, glosses; corrections repair
+# received text that runs over several lines). Everywhere else (ids, names, quotes, clauses) it is refused.
+MULTILINE_FIELDS = frozenset({
+    "note", "notes", "why", "reading", "alternatives", "summary", "gloss", "governs_note", "exempt_note",
+    "issued_note", "document_number_note", "cut_off", "original", "corrected",
+})
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# Plain scalars that YAML 1.1 tools read as numbers (octal, hex, binary, sexagesimal, underscores).
+_YAML11_NUMBER = re.compile(
+    r"^[-+]?(?:0[0-9_]+|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|[0-9]+(?:_[0-9]+)+(?:\.[0-9_]*)?)$"
+)
+
+
+class PlainLoader(_BASE_LOADER):
+    """The safe loader with YAML 1.2 core resolution: nothing but plain decimals, true/false and ISO dates."""
+
+
+PlainLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|false)$", "tf"),
+    ("int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
+    ("float", r"^[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?$", "-+0123456789"),
+    ("null", r"^(?:~|null|)$", ["~", "n", ""]),
+    ("timestamp", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "0123456789"),
+):
+    PlainLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
 
 
 @dataclass(frozen=True)
@@ -68,7 +107,7 @@ def _reject_unsafe_events(text: str, path: Path) -> None:
     """Refuse anchors, aliases and tags before anything is built (no alias bombs, no objects)."""
     depth = 0
     try:
-        for count, event in enumerate(yaml.parse(text, Loader=SAFE_LOADER)):
+        for count, event in enumerate(yaml.parse(text, Loader=PlainLoader)):
             line = event.start_mark.line + 1
             if count > MAX_EVENTS:
                 raise RuleFileError([Problem(path, line, "", f"file has more than {MAX_EVENTS} YAML nodes")])
@@ -103,6 +142,44 @@ def _reject_unsafe_events(text: str, path: Path) -> None:
         ) from None
 
 
+def text_problem(text: str, multiline: bool) -> str | None:
+    """Why a string cannot stand in a rule file (control characters, bidi overrides, line breaks), or None."""
+    if "\x1b" in text:
+        return "an ANSI escape sequence (ESC, U+001B) is not allowed in text"
+    found = _BIDI.search(text)
+    if found:
+        return (f"bidirectional control U+{ord(found.group()):04X} is not allowed in text "
+                "(it reorders what a reader sees)")
+    found = _CONTROL.search(text) or (None if multiline else re.search("[\t\n]", text))
+    if found and found.group() == "\n":
+        return "a line break is allowed only in notes and other free text, not here"
+    if found:
+        return f"control character U+{ord(found.group()):04X} is not allowed in text"
+    return None
+
+
+def _is_multiline(loc: Loc) -> bool:
+    names = [part for part in loc if isinstance(part, str)]
+    return bool(names) and names[-1] in MULTILINE_FIELDS
+
+
+def _check_scalar(node: yaml.ScalarNode, loc: Loc, path: Path, problems: list[Problem]) -> None:
+    line = node.start_mark.line + 1
+    reason = text_problem(node.value, _is_multiline(loc))
+    if reason:
+        problems.append(Problem(path, line, field_name(loc), reason))
+    elif node.style is None and _YAML11_NUMBER.match(node.value):
+        problems.append(Problem(
+            path, line, field_name(loc),
+            f"{node.value} is ambiguous: YAML 1.1 reads it as an octal, hexadecimal or sexagesimal number; "
+            "write a plain decimal number, or quote it if it is text"))
+    elif node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            dt.date.fromisoformat(node.value)
+        except ValueError as exc:
+            problems.append(Problem(path, line, field_name(loc), f"not a date: {exc}"))
+
+
 def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[Problem]) -> None:
     lines.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -112,6 +189,10 @@ def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(Problem(path, line, field_name(loc), "a key must be plain text"))
+                continue
+            reason = text_problem(key, False)
+            if reason:
+                problems.append(Problem(path, line, field_name(loc), f"a key: {reason}"))
                 continue
             if key == "<<":
                 problems.append(Problem(path, line, field_name(loc), "YAML merge keys (<<) are not allowed"))
@@ -126,11 +207,38 @@ def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*loc, index), lines, path, problems)
-    elif node.tag == "tag:yaml.org,2002:timestamp":
-        try:
-            dt.date.fromisoformat(node.value[:10])
-        except ValueError as exc:
-            problems.append(Problem(path, node.start_mark.line + 1, field_name(loc), f"not a date: {exc}"))
+    else:
+        _check_scalar(node, loc, path, problems)
+
+
+def read_limited(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; anything else (a pipe, a device, a directory,
+    a larger file) is refused before a byte is read, as a RuleFileError naming the file."""
+    def refuse(message: str) -> RuleFileError:
+        return RuleFileError([Problem(path, None, "", message)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise refuse(f"cannot read file: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a named pipe" if stat.S_ISFIFO(info.st_mode) else "a directory" if stat.S_ISDIR(info.st_mode)
+                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a socket")
+            raise refuse(f"not a regular file ({kind}"
+                         + (", reached through a symbolic link" if path.is_symlink() else "") + ")")
+        if info.st_size > max_bytes:
+            raise refuse(f"file is larger than {max_bytes // 1024} KiB")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise refuse(f"cannot read file: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:  # grew while being read
+        raise refuse(f"file is larger than {max_bytes // 1024} KiB")
+    return raw
 
 
 def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, LineMap]:
@@ -140,20 +248,15 @@ def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, 
     reads as an empty list.
     """
     path = Path(path)
+    raw = read_limited(path, MAX_BYTES)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RuleFileError([Problem(path, None, "", f"cannot read file: {exc.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise RuleFileError([Problem(path, None, "", f"file is larger than {MAX_BYTES // 1024} KiB")])
-    try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RuleFileError([Problem(path, line, "", f"not UTF-8 (byte {exc.start})")]) from None
     _reject_unsafe_events(text, path)
     try:
-        node = yaml.compose(text, Loader=SAFE_LOADER)
+        node = yaml.compose(text, Loader=PlainLoader)
         if node is None and expect is list:
             return [], LineMap()
         if node is None:
@@ -163,7 +266,7 @@ def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, 
         _walk(node, (), lines, path, problems)
         if problems:
             raise RuleFileError(problems)
-        data = yaml.load(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=PlainLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -214,7 +317,7 @@ def validate(model: type[BaseModel] | TypeAdapter[Any], data: Any, lines: LineMa
     """
     check = model.validate_python if isinstance(model, TypeAdapter) else model.model_validate
     try:
-        return check(data)
+        return check(data, strict=True)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
