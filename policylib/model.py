@@ -3,11 +3,53 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+# Sane bounds for every number and date a rule file may hold: far beyond anything a notice sets, yet small
+# enough that no day count, sum or date arithmetic on them can overflow.
+MAX_YUAN = 10_000
+MAX_DAYS = 3660
+MAX_MONTHS = 120
+FIRST_DAY = dt.date(1950, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+SOURCE_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+Yuan = Annotated[int, Field(ge=0, le=MAX_YUAN)]
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Length = Annotated[int, Field(ge=1, le=MAX_DAYS)]
+
+
+def _source_id(value: str) -> str:
+    if not re.fullmatch(SOURCE_ID, value):
+        raise ValueError("a source is named by its folder under sources/ (lowercase letters, digits and "
+                         "hyphens), not by a path")
+    return value
+
+
+SourceId = Annotated[str, Field(max_length=64), AfterValidator(_source_id)]
+
+
+def _month_day(value: str) -> str:
+    try:
+        dt.date(2000, int(value[:2]), int(value[3:]))
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the year (MM-DD)") from None
+    return value
+
+
+MonthDay = Annotated[str, Field(pattern=r"^\d\d-\d\d$"), AfterValidator(_month_day)]
+
+
+def _length_in_bounds(length: int | None, unit: str, what: str) -> None:
+    """Refuse a wait longer than ten years in its unit."""
+    limit = MAX_DAYS if unit == "days" else MAX_MONTHS
+    if length is not None and length > limit:
+        raise ValueError(f"{what} {length} {unit} is more than ten years (at most {limit} {unit})")
 Status = Literal["stated", "not_stated"]
 GovLevel = Literal["central", "province", "city", "county", "township"]
 Event = Literal["born", "lapsed", "discharged", "released", "paid"]
@@ -75,13 +117,13 @@ def _on_the_person(conditions: list[Condition], what: str) -> None:
 class Strict(BaseModel):
     """Base: unknown keys are errors, so a typo in a rule file never passes silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Citation(Strict):
     """Where a value comes from: a source, the clause path and a short verbatim quote."""
 
-    source: str | None = Field(None, description="source id; defaults to the rule file's source")
+    source: SourceId | None = Field(None, description="source id; defaults to the rule file's source")
     clause: str = Field(min_length=1, description="clause path in the notice, e.g. 四（二）3")
     quote: str = Field(min_length=2, max_length=400, description="verbatim text of the cleaned source")
 
@@ -126,7 +168,7 @@ class Cited(Strict):
 class Amount(Cited):
     """A sum in yuan per person per year; `at_least` marks 不低于 (a floor, not an exact figure)."""
 
-    amount: int | None = Field(None, ge=0)
+    amount: Yuan | None = None
     at_least: bool = False
 
     @model_validator(mode="after")
@@ -140,8 +182,8 @@ class Amount(Cited):
 
 class LevelShare(Strict):
     level: GovLevel
-    amount: int | None = Field(None, ge=0)
-    ratio: int | None = Field(None, ge=1)
+    amount: Yuan | None = None
+    ratio: int | None = Field(None, ge=1, le=100)
 
 
 class SubsidySplit(Cited):
@@ -187,7 +229,7 @@ class Financing(Strict):
 class CostSharing(Cited):
     """Who bears a portion of an assistance amount, possibly by county type."""
 
-    portion: int | None = Field(None, ge=0, description="yuan of the assistance this rule covers")
+    portion: Yuan | None = Field(None, description="yuan of the assistance this rule covers")
     county_type: str | None = Field(None, description="county class the rule applies to, as named")
     shares: list[LevelShare] = Field(default_factory=list)
     borne_entirely_by: GovLevel | None = None
@@ -205,8 +247,8 @@ class AssistedGroup(Cited):
     name_zh: str
     category: Slug
     help: HelpKind
-    amount: int | None = Field(None, ge=0, description="assistance in yuan (fixed / at least)")
-    personal_pays: int | None = Field(None, ge=0, description="personal share where the notice states it")
+    amount: Yuan | None = Field(None, description="assistance in yuan (fixed / at least)")
+    personal_pays: Yuan | None = Field(None, description="personal share where the notice states it")
     share: float | None = Field(None, gt=0, le=1)
     when: list[Condition] = Field(
         default_factory=list,
@@ -265,8 +307,8 @@ class Window(Cited):
 
     id: Slug
     name_zh: str
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -281,7 +323,7 @@ class Extension(Cited):
     id: Slug
     circumstance: Circumstance
     name_zh: str
-    end: dt.date
+    end: Day
 
 
 class DynamicGroups(Cited):
@@ -316,15 +358,15 @@ class Condition(Strict):
     window: Slug | None = None
     event: Event | None = None
     years: int | None = Field(None, ge=0, le=150, description="ages and years without insurance")
-    as_of: dt.date | None = Field(None, description="the day on which an age counts (age_at_least, age_below)")
+    as_of: Day | None = Field(None, description="the day on which an age counts (age_at_least, age_below)")
     value: bool = Field(True, description="student, rural_hukou, insured_last_year, fact_is: the fact required")
     fact: Fact | None = Field(None, description="fact_is, fact_at_least, fact_at_most: the fact tested")
     number: int | None = Field(None, ge=0, le=1000, description="fact_at_least, fact_at_most: the bound (included)")
-    length: int | None = Field(None, ge=1)
+    length: Length | None = None
     unit: Literal["days", "months"] = "days"
     include_bound: bool = True
-    from_month_day: str | None = Field(None, pattern=r"^\d\d-\d\d$")
-    to_month_day: str | None = Field(None, pattern=r"^\d\d-\d\d$")
+    from_month_day: MonthDay | None = None
+    to_month_day: MonthDay | None = None
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Condition:
@@ -352,13 +394,14 @@ class Condition(Strict):
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
             raise ValueError(f"condition '{self.kind}' needs {', '.join(missing)}")
+        _length_in_bounds(self.length, self.unit, "length")
         return self
 
 
 class Start(Strict):
     kind: StartKind
     event: Event | None = None
-    length: int | None = Field(None, ge=1)
+    length: Length | None = None
     unit: Literal["days", "months"] = "days"
     include_bound: bool = Field(
         False,
@@ -370,7 +413,7 @@ class Start(Strict):
     repairable: bool = Field(False, description="variable_wait: each year paid back (补缴) takes one year off")
     floor_after_years: int | None = Field(
         None, ge=1, le=150, description="variable_wait: from this many years without insurance, at least floor_length")
-    floor_length: int | None = Field(None, ge=1)
+    floor_length: Length | None = None
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Start:
@@ -382,6 +425,8 @@ class Start(Strict):
             raise ValueError("start 'variable_wait' needs 'per_extra_year'")
         if (self.floor_after_years is None) != (self.floor_length is None):
             raise ValueError("floor_after_years and floor_length go together")
+        _length_in_bounds(self.length, self.unit, "length")
+        _length_in_bounds(self.floor_length, self.unit, "floor_length")
         return self
 
 
@@ -394,7 +439,7 @@ class StartRule(Cited):
     categories: list[Slug] = Field(default_factory=list, description="only for these categories")
     due: DueKind
     starts: Start
-    ends: dt.date | None = Field(None, description="cover end where it differs from the coverage period")
+    ends: Day | None = Field(None, description="cover end where it differs from the coverage period")
     may_precede_period: bool = Field(False, description="the notice lets cover start before the period")
     overrides: list[Slug] = Field(
         default_factory=list,
@@ -412,8 +457,8 @@ class StartRule(Cited):
 
 
 class CoveragePeriod(Cited):
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
 
 class Coverage(Strict):
@@ -426,14 +471,20 @@ class Milestone(Cited):
     name_zh: str
     gloss: str
     kind: Literal["deadline", "stage", "report", "cutoff"]
-    start: dt.date | None = None
-    date: dt.date | None = None
+    start: Day | None = None
+    date: Day | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Milestone:
+        if self.start and self.date and self.start > self.date:
+            raise ValueError(f"milestone '{self.id}' starts {self.start} after its date {self.date}")
+        return self
 
 
 class Target(Cited):
     id: Slug
     gloss: str
-    value: float | None = None
+    value: float | None = Field(None, ge=0, le=1_000_000_000)
     unit: str | None = None
 
 
@@ -460,7 +511,7 @@ class RuleSet(Strict):
     level: Literal["province", "city", "county"]
     parent_zh: str | None = None
     coverage_year: int = Field(ge=2000, le=2100)
-    source: str
+    source: SourceId
     implements: list[Reference] = Field(default_factory=list)
     financing: Financing
     assisted_groups: list[AssistedGroup]
@@ -509,7 +560,7 @@ class NationalStandard(Strict):
     governs_note: str
     document: str
     document_seen: bool = Field(description="False where the number is known only from secondary sources")
-    source: str
+    source: SourceId
     financing: NationalFinancing
     waiting_period: NationalWaiting | None = None
 
