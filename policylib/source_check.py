@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from policylib import sources
-from policylib.loader import Problem
+from policylib.loader import Problem, RuleFileError, read_limited
 from policylib.paths import sources_dir
 from policylib.todo import todo_problems, without_duplicates
 
@@ -41,14 +41,19 @@ def check_source(directory: Path) -> list[Problem]:
     """Every problem of one source directory: its meta, corrections and received text."""
     problems: list[Problem] = []
     meta = directory / sources.META_FILE
-    if not meta.is_file():
+    if not (meta.exists() or meta.is_symlink()):
         problems.append(Problem(meta, None, "", "missing file: every source needs its meta.yaml"))
     else:
         problems += _file_problems(meta)
     problems += _file_problems(directory / sources.CORRECTIONS_FILE)
     received = directory / sources.RECEIVED_FILE
-    if not received.is_file():
+    if not (received.exists() or received.is_symlink()):
         problems.append(Problem(received, None, "", "missing file: the notice exactly as received"))
-    elif received.read_bytes().startswith(sources.RECEIVED_PLACEHOLDER.encode("utf-8")):
+        return problems
+    try:
+        text = read_limited(received, sources.MAX_TEXT_BYTES)
+    except RuleFileError as exc:
+        return problems + exc.problems
+    if text.startswith(sources.RECEIVED_PLACEHOLDER.encode("utf-8")):
         problems.append(Problem(received, 1, "", "not filled in: paste the notice exactly as received"))
     return problems

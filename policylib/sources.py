@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from policylib.loader import Problem, RuleFileError, read_yaml, validate
+from policylib.loader import Problem, RuleFileError, read_limited, read_yaml, validate
 from policylib.paths import sources_dir
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ CORRECTIONS_FILE = "corrections.yaml"
 RECEIVED_FILE = "received.txt"
 CLEAN_FILE = "clean.txt"
 RECEIVED_PLACEHOLDER = "# policylib new: replace this whole file with the notice"
+MAX_TEXT_BYTES = 4 * 1024 * 1024
+SOURCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class SourceError(ValueError):
@@ -315,7 +317,10 @@ def normalize(received: str, meta: SourceMeta | None = None, corrections: Sequen
 
 
 def source_dir(source_id: str) -> Path:
-    """Directory of one source; raises :class:`SourceError` if it does not exist."""
+    """Directory of one source; raises :class:`SourceError` if the id is not a plain folder name or the
+    folder does not exist."""
+    if not SOURCE_ID.fullmatch(source_id):
+        raise SourceError(f"not a source id: {source_id!r} (a folder name under sources/, not a path)")
     path = sources_dir() / source_id
     if not path.is_dir():
         raise SourceError(f"unknown source {source_id!r}: no directory {path}")
@@ -339,10 +344,15 @@ def _read_checked(path: Path, model: type[BaseModel] | TypeAdapter[Any], expect:
         raise SourceFileError(exc.problems) from None
 
 
+def _present(path: Path) -> bool:
+    """Whether anything stands at ``path`` (a pipe or a dangling link too: the loader refuses those)."""
+    return path.exists() or path.is_symlink()
+
+
 def read_meta(path: Path) -> SourceMeta:
     """Load and validate a ``meta.yaml``; its ``id`` must match its directory's name."""
     path = Path(path)
-    if not path.is_file():
+    if not _present(path):
         raise SourceFileError([Problem(path, None, "", "missing file")])
     meta, lines = _read_checked(path, SourceMeta, dict)
     if meta.id != path.parent.name:
@@ -356,7 +366,7 @@ def read_meta(path: Path) -> SourceMeta:
 def read_corrections(path: Path) -> list[Correction]:
     """Load and validate a ``corrections.yaml`` (a list; a missing or empty file means none)."""
     path = Path(path)
-    if not path.is_file():
+    if not _present(path):
         return []
     corrections, _ = _read_checked(path, _CORRECTIONS, list)
     return corrections
@@ -372,22 +382,26 @@ def load_corrections(source_id: str) -> list[Correction]:
     return read_corrections(source_dir(source_id) / CORRECTIONS_FILE)
 
 
+def read_text_file(path: Path, missing: str = "") -> str:
+    """A source text file: a regular UTF-8 file of at most :data:`MAX_TEXT_BYTES`, or a SourceError."""
+    if not _present(path):
+        raise SourceError(f"missing file {path}{missing}")
+    try:
+        return read_limited(path, MAX_TEXT_BYTES).decode("utf-8")
+    except RuleFileError as exc:
+        raise SourceError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 (byte {exc.start})") from None
+
+
 def received_text(source_id: str) -> str:
     """The received text of a source, exactly as stored."""
-    path = source_dir(source_id) / RECEIVED_FILE
-    try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError as exc:
-        raise SourceError(f"missing file {path}") from exc
+    return read_text_file(source_dir(source_id) / RECEIVED_FILE)
 
 
 def clean_text(source_id: str) -> str:
     """The committed cleaned text (``clean.txt``) of a source."""
-    path = source_dir(source_id) / CLEAN_FILE
-    try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError as exc:
-        raise SourceError(f"missing file {path}; run rebuild_all()") from exc
+    return read_text_file(source_dir(source_id) / CLEAN_FILE, "; run rebuild_all()")
 
 
 def build_clean(source_id: str) -> str:
