@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from policylib import sources
 from policylib.catalogue import CATEGORIES_FILE, rule_paths
+from policylib.crosscheck import category_tree, duplicate_ids, national_name, national_years, stray_files
 from policylib.loader import LineMap, Problem, RuleFileError, field_name, load
 from policylib.model import Categories, Cited, NationalStandard, RuleSet
 from policylib.paths import rules_dir
@@ -150,14 +151,23 @@ class _Texts:
 
     def __init__(self) -> None:
         self.cache: dict[str, str | None] = {}
+        self.errors: dict[str, str] = {}
 
     def get(self, source_id: str) -> str | None:
         if source_id not in self.cache:
             try:
                 self.cache[source_id] = sources.clean_text(source_id)
-            except (sources.SourceError, OSError):
+            except (sources.SourceError, OSError) as exc:
                 self.cache[source_id] = None
+                self.errors[source_id] = str(exc)
         return self.cache[source_id]
+
+    def why_missing(self, source_id: str) -> str:
+        """Why a source's text is missing: an unknown source, or a clean.txt that cannot be read."""
+        error = self.errors.get(source_id, "")
+        if error.startswith(("unknown source", "missing file")):
+            return f"unknown source '{source_id}' (no sources/{source_id}/clean.txt)"
+        return f"the text of source '{source_id}' cannot be read: {error}"
 
 
 def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, texts: _Texts,
@@ -175,8 +185,7 @@ def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, t
             text = texts.get(source_id)
             if text is None:
                 report.problems.append(
-                    Problem(path, lines.line(cite_loc), field_name((*cite_loc, "source")),
-                            f"unknown source '{source_id}' (no sources/{source_id}/clean.txt)")
+                    Problem(path, lines.line(cite_loc), field_name((*cite_loc, "source")), texts.why_missing(source_id))
                 )
                 continue
             if citation.quote not in text:
@@ -222,9 +231,7 @@ def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: 
                 and group.amount + group.personal_pays != contribution:
             problem(("assisted_groups", i, "personal_pays"),
                     f"assistance {group.amount} + personal {group.personal_pays} != contribution {contribution}")
-    ids = [g.id for g in model.assisted_groups]
-    for dup in {i for i in ids if ids.count(i) > 1}:
-        problem(("assisted_groups",), f"group id '{dup}' used twice")
+    report.problems.extend(duplicate_ids(model, lines, path))
     for i, group in enumerate(model.excluded_groups):
         if group.category not in known:
             problem(("excluded_groups", i, "category"), f"unknown category '{group.category}'")
@@ -241,9 +248,6 @@ def _logic(model: RuleSet, lines: LineMap, path: Path, known: set[str], report: 
     for i, window in enumerate(model.enrolment.windows):
         if window.end is not None and window.end > period.end:
             problem(("enrolment", "windows", i, "end"), f"window ends {window.end}, after the coverage period")
-    rule_ids = [r.id for r in model.coverage.start_rules]
-    for dup in {i for i in rule_ids if rule_ids.count(i) > 1}:
-        problem(("coverage", "start_rules"), f"start rule id '{dup}' used twice")
     for i, rule in enumerate(model.coverage.start_rules):
         for j, cat in enumerate(rule.categories):
             if cat not in known:
@@ -294,8 +298,12 @@ def _decision_table(model: RuleSet, lines: LineMap, path: Path, report: Report) 
                                        f"decision table {finding.kind}: {finding.describe()}"))
 
 
-def _check_rule_file(path: Path, known: set[str], texts: _Texts, report: Report) -> None:
-    """Schema, placeholders, then (once nothing is left to fill) provenance and logic of one file."""
+def _check_rule_file(path: Path, known: set[str], texts: _Texts, report: Report,
+                     nationals: list[tuple[Path, NationalStandard, LineMap]]) -> None:
+    """Schema, placeholders, then (once nothing is left to fill) provenance and logic of one file.
+
+    A national file that loads is added to ``nationals``, to be compared with the others by year.
+    """
     todos = todo_problems(path)
     report.problems.extend(todos)
     try:
@@ -307,6 +315,9 @@ def _check_rule_file(path: Path, known: set[str], texts: _Texts, report: Report)
         return
     if isinstance(model, RuleSet | NationalStandard):
         _provenance(model, lines, path, texts, report)
+    if isinstance(model, NationalStandard):
+        report.problems.extend(national_name(model, lines, path))
+        nationals.append((path, model, lines))
     if isinstance(model, RuleSet):
         before = len(report.problems)
         _logic(model, lines, path, known, report)
@@ -321,31 +332,46 @@ def _check_sources(directories: list[Path], report: Report) -> None:
         report.sources += not problems
 
 
+def _check_categories(path: Path, report: Report) -> set[str]:
+    """Problems of a categories file; the ids it defines (none if it cannot be read)."""
+    try:
+        cats, lines = load(path)
+    except RuleFileError as exc:
+        report.problems.extend(exc.problems)
+        return set()
+    if not isinstance(cats, Categories):
+        return set()
+    report.problems.extend(category_tree(cats, lines, path))
+    return {c.id for c in cats.categories}
+
+
 def check_paths(paths: list[Path] | None = None) -> Report:
     """Check the given rule or source files (by default every rule file and source); never raises.
 
-    A path named ``meta.yaml`` or ``corrections.yaml`` selects its source directory.
+    A path named ``meta.yaml`` or ``corrections.yaml`` selects its source directory; one named
+    ``categories.yaml`` is checked as a categories file. The whole tree's check also reports files under
+    rules/ that are not read as rule files.
     """
     directory = rules_dir()
     given = [Path(p) for p in paths or []]
     source_dirs = sorted({p.parent for p in given if p.name in SOURCE_FILES})
     rule_files = [p for p in given if p.name not in SOURCE_FILES]
+    report = Report()
     if not given:
         rule_files, source_dirs = rule_paths(directory), source_directories()
-    report = Report()
-    known: set[str] = set()
-    if rule_files:
-        try:
-            cats, _ = load(directory / CATEGORIES_FILE)
-            if isinstance(cats, Categories):
-                known = {c.id for c in cats.categories}
-        except RuleFileError as exc:
-            report.problems.extend(exc.problems)
+        report.problems.extend(stray_files(directory))
+    main_categories = directory / CATEGORIES_FILE
+    known = _check_categories(main_categories, report) if rule_files else set()
+    for path in rule_files:
+        if path.name == CATEGORIES_FILE and path.absolute() != main_categories.absolute():
+            _check_categories(path, report)
     texts = _Texts()
+    nationals: list[tuple[Path, NationalStandard, LineMap]] = []
     for path in rule_files:
         if path.name == CATEGORIES_FILE:
             continue
         report.files += 1
-        _check_rule_file(path, known, texts, report)
+        _check_rule_file(path, known, texts, report, nationals)
+    report.problems.extend(national_years(nationals))
     _check_sources(source_dirs, report)
     return report
