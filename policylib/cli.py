@@ -24,7 +24,7 @@ class UsageError(Exception):
 def cmd_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or None
     for path in paths or []:
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             raise UsageError(f"no such rule file: {path}")
     report = check_paths(paths)
     for problem in report.problems:
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    catalogue.skip_broken_files()
     try:
         return int(args.func(args))
     except UsageError as exc:
@@ -161,6 +162,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        warn_skipped()
+
+
+def warn_skipped() -> None:
+    """One line on stderr for each rule file the catalogue left out because it is broken."""
+    for line in catalogue.skipped_warnings():
+        print(line, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ def load_rules(jurisdiction: str, year: str) -> RuleSet:
         number = int(year)
     except ValueError:
         _fail("year", f"must be a number, got {year!r}")
+    catalogue.require_loadable(jurisdiction, number)
     known = catalogue.local_entries()
     if not any(e.jurisdiction == jurisdiction for e in known):
         names = ", ".join(sorted({e.jurisdiction for e in known}))
