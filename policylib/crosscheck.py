@@ -86,15 +86,15 @@ def national_name(model: NationalStandard, lines: LineMap, path: Path) -> list[P
 
 
 def national_years(found: list[tuple[Path, NationalStandard, LineMap]]) -> list[Problem]:
-    """No two national files for one standard year, nor for one governed coverage year."""
+    """No two national files of one folder for one standard year, nor for one governed coverage year."""
     problems = []
     for field in ("standard_year", "governs_coverage_year"):
-        seen: dict[int, Path] = {}
+        seen: dict[tuple[Path, int], Path] = {}
         for path, model, lines in sorted(found, key=lambda item: item[0].name):
-            year = getattr(model, field)
+            year = (path.parent.absolute(), getattr(model, field))
             if year in seen:
                 problems.append(Problem(path, lines.line((field,)), field,
-                                        f"{field.replace('_', ' ')} {year} is also given by {seen[year].name}: "
+                                        f"{field.replace('_', ' ')} {year[1]} is also given by {seen[year].name}: "
                                         "one national file per year"))
             else:
                 seen[year] = path

@@ -136,9 +136,12 @@ def _reject_unsafe_events(text: str, path: Path) -> None:
         line = mark.line + 1 if mark else None
         raise RuleFileError([Problem(path, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
+        # libyaml counts the position in bytes of UTF-8, the pure-Python reader in characters
+        before = text.encode("utf-8")[: exc.position] if _BASE_LOADER is not yaml.SafeLoader else text[: exc.position]
+        line = before.count(b"\n" if isinstance(before, bytes) else "\n") + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         raise RuleFileError(
-            [Problem(path, line, "", f"character {exc.character!r} is not allowed in YAML")]
+            [Problem(path, line, "", f"character U+{code:04X} is not allowed in YAML")]
         ) from None
 
 
@@ -168,7 +171,7 @@ def _check_scalar(node: yaml.ScalarNode, loc: Loc, path: Path, problems: list[Pr
     reason = text_problem(node.value, _is_multiline(loc))
     if reason:
         problems.append(Problem(path, line, field_name(loc), reason))
-    elif node.style is None and _YAML11_NUMBER.match(node.value):
+    elif not node.style and _YAML11_NUMBER.match(node.value):
         problems.append(Problem(
             path, line, field_name(loc),
             f"{node.value} is ambiguous: YAML 1.1 reads it as an octal, hexadecimal or sexagesimal number; "
