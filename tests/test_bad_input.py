@@ -651,3 +651,15 @@ def test_the_broken_file_itself_is_a_one_line_error(tree: Path, command: tuple[s
     assert line.startswith(f"{path}:"), line
     assert "Input should be a valid integer (got '280')" in line
     assert "cannot be used until `policylib check` passes" in line
+
+
+def test_the_library_catalogue_still_fails_on_a_broken_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the command line skips broken files: the book, built from the library, never leaves one out."""
+    from policylib import catalogue
+    from policylib.loader import RuleFileError
+    from policylib.paths import ENV_HOME
+
+    monkeypatch.setenv(ENV_HOME, str(tree))
+    with pytest.raises(RuleFileError) as caught:
+        catalogue.entries()
+    assert caught.value.problems[0].path.name in ("guizhou-2021.yaml", "pipe-2021.yaml")
