@@ -31,7 +31,8 @@ def _source_id(value: str) -> str:
     return value
 
 
-SourceId = Annotated[str, Field(max_length=64), AfterValidator(_source_id)]
+# The pattern is shown in the schema; the validator gives the message (pydantic's would only quote the pattern).
+SourceId = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": SOURCE_ID}), AfterValidator(_source_id)]
 
 
 def _month_day(value: str) -> str:
