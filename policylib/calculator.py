@@ -135,10 +135,23 @@ def export_rules(rules: RuleSet) -> dict[str, Any]:
                    for t in rules.assistance_timing],
         "start_rules": rules_out,
         "inputs": table.needed_inputs(rules),
+        "inputs_for": {c: inputs_for(rules, c) for c in table.CIRCUMSTANCES},
         "circumstances": sorted({r.circumstance for r in rules.coverage.start_rules} | {"regular"},
                                 key=table.CIRCUMSTANCES.index),
         "categories": _named_categories(rules),
     }
+
+
+def inputs_for(rules: RuleSet, circumstance: str) -> list[str]:
+    """The dates and facts the file's rules test for a person of a circumstance (besides the payment and the
+    circumstance's own event): :func:`policylib.table.needed_inputs` less the events of other circumstances'
+    rules."""
+    tried = {i for tier in table.tiers(rules, circumstance) for i in tier}
+    others = {c.event for i, r in enumerate(rules.coverage.start_rules) if i not in tried for c in r.when}
+    own = {c.event for i, r in enumerate(rules.coverage.start_rules) if i in tried for c in r.when}
+    own |= {"born"} if any(c.kind in ("age_at_least", "age_below") for c in table.person_conditions(rules)) else set()
+    skip = (others - own) | {table.EVENT_FOR.get(circumstance)}
+    return [name for name in table.needed_inputs(rules) if name not in skip]
 
 
 def _all_cited(rules: RuleSet) -> Iterable[Cited]:
