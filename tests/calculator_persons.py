@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from policylib import catalogue, daycount, engine, table
@@ -87,17 +88,47 @@ def _birthday(rng: random.Random, years: int, on: dt.date) -> dt.date:
     return base + rng.choice((-1, 0, 1)) * ONE
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What the generator reads from a rule file, worked out once."""
+
+    named: list[str]
+    circumstances: list[str]
+    edges: list[dt.date]
+    lengths: list[tuple[str, int, str]]
+    event_edges: list[dt.date]
+    ages: list[tuple[int, dt.date]]
+    needed: set[str]
+    window_ends: list[dt.date]
+
+
+_SHAPES: dict[int, tuple[RuleSet, _Shape]] = {}
+
+
+def _shape(rules: RuleSet) -> _Shape:
+    hit = _SHAPES.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        named = [g.category for g in rules.assisted_groups] + [g.category for g in rules.excluded_groups]
+        named += [c for r in rules.coverage.start_rules for c in r.categories]
+        circs = sorted({r.circumstance for r in rules.coverage.start_rules} | {"regular"},
+                       key=table.CIRCUMSTANCES.index)
+        hit = (rules, _Shape(named, circs, boundaries(rules), event_lengths(rules), event_edges(rules), ages(rules),
+                             set(table.needed_inputs(rules)),
+                             [w.end for w in rules.enrolment.windows if w.end is not None]))
+        _SHAPES[id(rules)] = hit
+    return hit[1]
+
+
 def person(rules: RuleSet, rng: random.Random) -> tuple[engine.Person, str]:
     """One random person for a rule file, and the counting convention to quote it under."""
+    shape = _shape(rules)
     cats_all = [c.id for c in catalogue.categories().categories]
-    named = [g.category for g in rules.assisted_groups] + [g.category for g in rules.excluded_groups]
-    named += [c for r in rules.coverage.start_rules for c in r.categories]
-    circs = sorted({r.circumstance for r in rules.coverage.start_rules} | {"regular"}, key=table.CIRCUMSTANCES.index)
+    named, circs = shape.named, shape.circumstances
     circumstance = rng.choice(circs) if rng.random() < 0.8 else rng.choice(table.CIRCUMSTANCES)
     k = rng.choices((0, 1, 2, 3), (3, 4, 2, 1))[0]
     cats = tuple(rng.choice(named if named and rng.random() < 0.75 else cats_all) for _ in range(k))
     first, last = table.domain(rules)
-    edges = boundaries(rules)
+    edges = shape.edges
     if rng.random() < 0.6:
         paid = rng.choice(edges)
     else:
@@ -105,7 +136,7 @@ def person(rules: RuleSet, rng: random.Random) -> tuple[engine.Person, str]:
     dates: dict[str, dt.date | None] = {}
     event = table.EVENT_FOR.get(circumstance)
     convention = "inclusive" if rng.random() < 0.15 else "civil-code"
-    lengths = [x for x in event_lengths(rules) if x[0] in (event, "born")]
+    lengths = [x for x in shape.lengths if x[0] in (event, "born")]
     if event:
         roll = rng.random()
         if lengths and roll < 0.6:
@@ -118,7 +149,7 @@ def person(rules: RuleSet, rng: random.Random) -> tuple[engine.Person, str]:
             paid = end + rng.choice((-1, 0, 1)) * ONE
             dates[event] = day
         elif roll < 0.8:
-            dates[event] = rng.choice(event_edges(rules))
+            dates[event] = rng.choice(shape.event_edges)
             paid = dates[event] + dt.timedelta(days=rng.choice((0, 1, 30, 89, 90, 91, 92, 120)))
         elif roll < 0.95:
             dates[event] = paid - dt.timedelta(days=rng.choice((0, 1, 10, 60, 90, 91, 180, 365, 400)))
@@ -127,7 +158,7 @@ def person(rules: RuleSet, rng: random.Random) -> tuple[engine.Person, str]:
     if circumstance == "newborn":
         dates["born"] = dates.get("born")
     elif rng.random() < 0.75:
-        limits = ages(rules)
+        limits = shape.ages
         if limits and rng.random() < 0.6:
             years, on = rng.choice(limits)
             dates["born"] = _birthday(rng, years, on)
@@ -136,12 +167,12 @@ def person(rules: RuleSet, rng: random.Random) -> tuple[engine.Person, str]:
         if dates["born"] > paid and rng.random() < 0.9:
             dates["born"] = paid - dt.timedelta(days=rng.randint(0, 3000))
     if cats and rng.random() < 0.35:
-        ends = [w.end for w in rules.enrolment.windows if w.end is not None]
+        ends = shape.window_ends
         if ends and rng.random() < 0.6:
             dates["recognised"] = rng.choice(ends) + rng.choice((-1, 0, 1)) * ONE
         else:
             dates["recognised"] = paid + dt.timedelta(days=rng.randint(-100, 60))
-    needed = set(table.needed_inputs(rules))
+    needed = shape.needed
     facts: dict[str, Any] = {}
     for name in table.FACTS:
         if rng.random() < (0.92 if name in needed else 0.2):
