@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from policylib import catalogue, compare, engine, table
+from policylib import catalogue, compare, daycount, engine, table
 from policylib.model import Citation, Cited, Condition, RuleSet, Start
 from policylib.wording import FACT_WORDS, person_words
 
@@ -178,6 +178,7 @@ def export(all_rules: Iterable[RuleSet]) -> dict[str, Any]:
         "circumstances": {c: compare.CIRCUMSTANCE_GLOSS[c] for c in table.CIRCUMSTANCES},
         "event_for": dict(table.EVENT_FOR),
         "input_words": INPUT_WORDS,
+        "day_count_words": {c: daycount.describe(c) for c in daycount.CONVENTIONS},
         "fact_words": {k: list(v) if isinstance(v, tuple) else v for k, v in FACT_WORDS.items()},
     }
 

@@ -18,7 +18,7 @@ QUOTE_FIELDS = [
     "jurisdiction", "year", "circumstance", "categories", "paid", "payable", "payable_reason", "rule",
     "resident_class", "personal_contribution", "personal_due", "personal_due_is_upper_bound", "subsidy",
     "subsidy_payer", "fiscal_subsidy", "total_premium", "total_premium_is_minimum", "coverage_start",
-    "coverage_end", "covered_days", "waiting_days", "day_count", "citations",
+    "coverage_end", "covered_days", "waiting_days", "day_count", "citations", "notes",
 ]
 
 
@@ -203,7 +203,7 @@ def as_input(p: engine.Person) -> dict[str, Any]:
 
 
 def engine_answer(rules: RuleSet, p: engine.Person, convention: str) -> dict[str, Any]:
-    """The engine's answer as the calculator gives it: the Quote's fields, or the input error."""
+    """The engine's answer as the calculator gives it: every field of the Quote, or the input error."""
     try:
         q = engine.quote(rules, p, convention)  # type: ignore[arg-type]
     except engine.InputError as exc:

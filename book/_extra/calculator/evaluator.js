@@ -15,10 +15,6 @@
     "disability_grade", "employee_months"];
   var BOOL_FACTS = { student: true, rural_hukou: true, parent_insured: true };
   var DAY_MS = 86400000;
-  var CONVENTION_WORDS = {
-    "civil-code": "Civil Code counting (民法典 第二百零一条): the day of the event is not counted.",
-    "inclusive": "Inclusive counting: the day of the event counts as day 1."
-  };
 
   // --- dates ------------------------------------------------------------------------------------------
 
@@ -57,7 +53,8 @@
 
   // --- the data, with dates as day numbers --------------------------------------------------------------
 
-  var DATA = window.POLICYLIB_CALCULATOR || { rules: [], categories: [] };
+  var DATA = window.POLICYLIB_CALCULATOR || { rules: [], categories: [], day_count_words: {} };
+  var CONVENTION_WORDS = DATA.day_count_words;
   var PREPARED = {};
 
   function prepare(rs) {
@@ -353,6 +350,12 @@
     return parent ? rs.groups.filter(function (g) { return g.category === parent; }) : [];
   }
 
+  // Python's rounding of a formatted number: halves to the even neighbour.
+  function halfEven(x) {
+    var r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }
+
   function groupValue(g, contribution) {
     if (g.help === "full") return contribution;
     if (g.help === "fixed" || g.help === "at_least") return g.amount;
@@ -438,7 +441,7 @@
       unknown.forEach(function (g) {
         var note;
         if (g.help === "share" && g.stated && contribution !== null && g.share !== null) {
-          note = Math.round(g.share * 100) + "% of " + contribution + " yuan is " + (contribution * g.share) +
+          note = halfEven(g.share * 100) + "% of " + contribution + " yuan is " + (contribution * g.share) +
             " yuan; amounts here are whole yuan and the notice states no rounding, so the help is left unknown";
         } else {
           note = g.note || "assistance not stated in this notice";
@@ -565,7 +568,7 @@
   /* A person: {circumstance, categories: [...], paid, born, lapsed, discharged, released, recognised (ISO
    * strings or null), student, rural_hukou, parent_insured (true/false/null), years_uninsured,
    * years_back_paid, disability_grade, employee_months (numbers or null)}. Returns the engine's Quote as
-   * JSON (without its notes, which are in `explanation`), or {error: argument, message}. */
+   * JSON (every field, the notes included), plus the words of the rule applied, or {error: argument, message}. */
   function quote(rs, input, convention) {
     convention = convention || "civil-code";
     try {
@@ -635,7 +638,7 @@
       personal_contribution: cv.amount, personal_due: null, personal_due_is_upper_bound: false, subsidy: null,
       subsidy_payer: null, fiscal_subsidy: fv.amount, total_premium: null, total_premium_is_minimum: false,
       coverage_start: null, coverage_end: null, covered_days: null, waiting_days: null, day_count: convention,
-      citations: cites, explanation: notes
+      citations: cites, notes: notes
     };
     var tree = categoryTree();
     var named = {};

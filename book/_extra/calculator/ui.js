@@ -296,6 +296,17 @@
       ruleNode.appendChild(el("code", null, q.rule));
       var words = (q.rule_words || []).join(" and ") || "any payment";
       ruleNode.appendChild(document.createTextNode(" — " + words + (q.start_words ? "; cover from " + q.start_words : "")));
+      var applied = rs.start_rules.filter(function (r) { return r.id === q.rule; })[0];
+      (applied ? applied.cite : []).forEach(function (c) {
+        var quoteLine = el("span", { "class": "pl-calc-rule-quote" });
+        quoteLine.appendChild(clauseLink(rs, { source: c.source || rs.source, clause: c.clause }));
+        quoteLine.appendChild(document.createTextNode(" "));
+        quoteLine.appendChild(el("q", { lang: "zh" }, c.quote));
+        ruleNode.appendChild(quoteLine);
+      });
+      if (applied && !applied.stated && applied.refers_to) {
+        ruleNode.appendChild(el("span", { "class": "pl-calc-rule-quote" }, "The notice refers to " + applied.refers_to + "."));
+      }
     }
     row(dl, "Rule applied (适用规则)", ruleNode || "no rule of this notice", "pl-calc-rule");
     output.appendChild(dl);
@@ -319,7 +330,7 @@
       });
       output.appendChild(list);
     }
-    var notes = q.explanation.filter(function (n, i, a) { return a.indexOf(n) === i; });
+    var notes = q.notes.filter(function (n, i, a) { return a.indexOf(n) === i; });
     if (notes.length) {
       var det = el("details", { "class": "pl-calc-notes" });
       det.appendChild(el("summary", null, "Explanation (说明)"));
