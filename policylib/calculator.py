@@ -151,7 +151,9 @@ def inputs_for(rules: RuleSet, circumstance: str) -> list[str]:
     own = {c.event for i, r in enumerate(rules.coverage.start_rules) if i in tried for c in r.when}
     own |= {"born"} if any(c.kind in ("age_at_least", "age_below") for c in table.person_conditions(rules)) else set()
     skip = (others - own) | {table.EVENT_FOR.get(circumstance)}
-    return [name for name in table.needed_inputs(rules) if name not in skip]
+    order = (*table.EVENTS, *table.FACTS)
+    return sorted((n for n in table.needed_inputs(rules) if n not in skip), key=lambda n: (order.index(n), n)
+                  if n in order else (len(order), n))
 
 
 def _all_cited(rules: RuleSet) -> Iterable[Cited]:

@@ -14,11 +14,13 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import shutil
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +292,20 @@ def test_the_exported_data_is_the_rule_files(html: Path) -> None:
     shipped = (REPO / "book" / calculator.EXTRA_DIR / calculator.DATA_FILE).read_text(encoding="utf-8")
     assert shipped == calculator.data_script(calculator.export(rules))
     assert (html / calculator.DATA_FILE).read_text(encoding="utf-8") == shipped
+
+
+def test_every_worked_case_links_to_the_calculator_with_its_person(html: Path) -> None:
+    """The training questions and the profiles' worked cases each link to the calculator filled in with the
+    case's person."""
+    from policylib import training
+
+    rules_dir = REPO / "rules"
+    every = [catalogue.rules(e.jurisdiction, e.year, rules_dir) for e in catalogue.local_entries(rules_dir)]
+    pages = {"chapters/training.html": [c for r in every for c in training.cases(r)]}
+    for r in every:
+        pages[f"profiles/{_key(r)}.html"] = training.cases(r, training.PROFILE_KINDS)
+    for name, cases in pages.items():
+        text = (html / name).read_text(encoding="utf-8")
+        found = {unescape(h) for h in re.findall(r'class="pl-calc-link" href="([^"]+)"', text)}
+        wanted = {calculator.link(c.person, c.jurisdiction, c.year) for c in cases}
+        assert wanted and found == wanted, name
