@@ -127,7 +127,10 @@
     if (recognition && state.categories.length) cats.appendChild(dateField("recognised"));
     form.appendChild(cats);
 
-    var inputs = rs.inputs_for[state.event] || rs.inputs;
+    var inputs = (rs.inputs_for[state.event] || rs.inputs).slice();
+    DATES.concat(FACTS).forEach(function (n) {  // a value carried in by a link stays visible and editable
+      if (state[n] && n !== "paid" && n !== "recognised" && n !== event && inputs.indexOf(n) < 0) inputs.push(n);
+    });
     if (inputs.length) {
       var facts = el("fieldset", { "class": "pl-calc-group" });
       facts.appendChild(el("legend", null, "What this notice's rules ask (通知规则涉及的情况)"));
