@@ -82,7 +82,7 @@ def test_toc_and_config_come_from_the_catalogue(tmp_path: Path) -> None:
         "chapters/deadlines",
         "chapters/changes",
     ]
-    assert parts["Training"] == ["chapters/training"]
+    assert parts["Training"] == ["chapters/training", *pipeline.PART_PAGES]
     assert parts["Reference"] == list(pipeline.REFERENCE_PAGES)
 
     for page in ["intro", *pipeline.REFERENCE_PAGES]:

@@ -771,6 +771,7 @@ GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")  # the
 
 def write_pages(book: Path, title: str) -> list[str]:
     """Write the generated pages and downloads under ``book``; return the files (relative, sorted)."""
+    from policylib import calculator
     from policylib.book.pipeline import write_if_changed
     from policylib.book.schema_page import schema_page
 
@@ -784,6 +785,7 @@ def write_pages(book: Path, title: str) -> list[str]:
     }
     for name, text in pages.items():
         write_if_changed(book / f"{name}.md", text)
+    files += calculator.write(book)
     rel = [f"{name}.md" for name in pages] + [p.relative_to(book).as_posix() for p in files]
     return sorted(rel)
 

@@ -105,6 +105,9 @@ TEMPLATES: tuple[Template, ...] = (
     Template("training", "chapters/training.ipynb", TRAINING),
 )
 GENERATED_DIRS = ("profiles", "chapters")
+# Pages written by policylib.book.pages that sit in a part after its notebooks: page -> (part, title).
+PART_PAGES: dict[str, tuple[str, str]] = {"calculator": (TRAINING, "Calculator")}
+EXTRA_DIR = "_extra"  # copied as is to the root of the HTML (the calculator's scripts)
 
 
 class EntryLike(Protocol):
@@ -257,6 +260,7 @@ def toc(jobs: Sequence[Job]) -> dict[str, Any]:
             files = list(REFERENCE_PAGES)
         else:
             files = [job.docname for job in jobs if job.template.part == caption]
+            files += [page for page, (part, _) in PART_PAGES.items() if part == caption and files]
         if files:
             parts.append({"caption": caption, "chapters": [{"file": f} for f in files]})
     return {"format": "jb-book", "root": INTRO_PAGE, "parts": parts}
@@ -299,6 +303,8 @@ def book_config() -> dict[str, Any]:
                 "html_context": {"default_mode": "light"},
                 # No sphinx_thebe: the book has no live code, and it declares THEBE_JS_URL twice per page.
                 "extensions": _sphinx_extensions(),
+                # Files copied as they are, for the pages that load them (book/_static is loaded by every page).
+                "html_extra_path": [EXTRA_DIR],
             },
         },
     }
@@ -329,6 +335,8 @@ def write_book_files(paths: Paths, jobs: Sequence[Job], *, generated: Iterable[s
     write_if_changed(paths.book / "_config.yml", header + _yaml(book_config()))
     write_if_changed(paths.book / "_toc.yml", header + _yaml(toc(jobs)))
     pages = {name: title for name, title in {INTRO_PAGE: TITLE, **REFERENCE_PAGES}.items() if name not in generated}
+    pages |= {name: title for name, (_, title) in PART_PAGES.items()}
+    (paths.book / EXTRA_DIR).mkdir(parents=True, exist_ok=True)  # html_extra_path must exist
     for name, title in pages.items():
         page = paths.book / f"{name}.md"
         if not page.exists():

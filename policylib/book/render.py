@@ -775,9 +775,17 @@ def _citation_items(citations: Iterable[Mapping[str, str]]) -> list[Html]:
                  " ") for c in citations]
 
 
+def calculator_link(case: Any, text: str = "Try it in the calculator (计算器)") -> Html:
+    """A link to the book's calculator with the case's person filled in (from a page one level down)."""
+    from policylib.calculator import link as calculator_href
+
+    return Html(link(text, calculator_href(case.person, case.jurisdiction, case.year)).replace(
+        "<a ", '<a class="pl-calc-link" ', 1))
+
+
 def case_question(case: Any, number: str) -> Html:
-    """A worked case's question, numbered."""
-    return Html(f"<p><strong>{esc(number)}</strong> {esc(case.question)}</p>")
+    """A worked case's question, numbered, with a link to the calculator filled in with its person."""
+    return Html(f"<p><strong>{esc(number)}</strong> {esc(case.question)} {calculator_link(case)}</p>")
 
 
 def case_answer(answer: Any, number: str) -> Html:
@@ -823,7 +831,7 @@ def cases_table(answers: Sequence[Any]) -> Html:
     rows = [{"a": a} for a in answers]
     return table(rows, [
         Column("Case", lambda r: KIND_TITLES.get(r["a"].case.kind, r["a"].case.kind)),
-        Column("Question", lambda r: r["a"].case.question),
+        Column("Question", lambda r: join([r["a"].case.question, calculator_link(r["a"].case, "calculator")], " ")),
         Column("Pays", lambda r: r["a"].pays),
         Column("Cover", lambda r: r["a"].cover),
         Column("Waiting", lambda r: r["a"].waiting),
