@@ -612,10 +612,14 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 
 def fill_markdown(nb: nbformat.NotebookNode, fields: dict[str, Any]) -> None:
-    """Replace ``{field}`` in markdown cells tagged ``fill-parameters`` (e.g. the page's H1)."""
+    """Replace ``{field}`` in markdown cells tagged ``fill-parameters`` (e.g. the page's H1) by the field's
+    value as literal markdown text (:func:`policylib.book.markup.md_text`): a name is shown, never parsed."""
+    from policylib.book.markup import md_text
+
     for cell in nb.cells:
         if cell.cell_type == "markdown" and TAG_FILL in cell.metadata.get("tags", []):
-            cell.source = _FIELD.sub(lambda m: str(fields.get(m.group(1), m.group(0))), cell.source)
+            cell.source = _FIELD.sub(lambda m: md_text(fields[m.group(1)]) if m.group(1) in fields else m.group(0),
+                                     cell.source)
 
 
 def injected_cell_id(output: str) -> str:
