@@ -266,7 +266,8 @@ def _sphinx_extensions() -> list[str]:
     """Jupyter Book's default Sphinx extensions without ``sphinx_thebe``."""
     from jupyter_book.config import get_default_sphinx_config
 
-    return [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
+    extensions = [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
+    return [*extensions, "policylib.book.search_escape"]  # section titles escaped in the search index
 
 
 def book_config() -> dict[str, Any]:
