@@ -267,7 +267,7 @@ def _sphinx_extensions() -> list[str]:
     from jupyter_book.config import get_default_sphinx_config
 
     extensions = [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
-    return [*extensions, "policylib.book.search_escape"]  # section titles escaped in the search index
+    return [*extensions, "policylib.book.sphinx_escape"]  # titles shown as text by the theme and search
 
 
 def book_config() -> dict[str, Any]:
@@ -296,6 +296,8 @@ def book_config() -> dict[str, Any]:
                 "html_last_updated_fmt": None,
                 # Chinese word segmentation (jieba) for the search index, so that 低保 is found.
                 "html_search_language": "zh",
+                # Text as written: no curly quotes, dashes or ellipses made from a quote or a name.
+                "smartquotes": False,
                 # A fixed colour mode (the theme logs an error in the browser console without one).
                 "html_context": {"default_mode": "light"},
                 # No sphinx_thebe: the book has no live code, and it declares THEBE_JS_URL twice per page.
@@ -358,7 +360,8 @@ def _digest_files(root: Path, files: Iterable[Path]) -> str:
 
 SOURCE_FILES = ("clean.txt", "meta.yaml", "corrections.yaml")
 # The build's own code: notebooks do not import it (policylib/book/render.py and the like they do).
-BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py"})
+BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py",
+                           "sphinx_escape.py"})
 
 
 def input_files(root: Path) -> list[Path]:
