@@ -876,7 +876,11 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     def cell(value: Any) -> Any:
         return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
-    return df.apply(lambda column: column.map(cell) if column.dtype == object else column)
+    out = df.copy()
+    for column in df.columns:
+        if pd.api.types.is_object_dtype(df[column]) or pd.api.types.is_string_dtype(df[column]):
+            out[column] = df[column].map(cell)
+    return out
 
 
 def write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:

@@ -3,8 +3,8 @@
 A copy of the project keeps the national files, the categories and one local rule file (the first in
 ``rules/``). Every text field a reader can see — the names (``name_en``, ``name_zh`` of the place, its
 groups, windows and classes), notes, readings, the category names and glosses of the glossary, one
-quote (planted in the cleaned source too, so that it still verifies), the notice's title, notes and
-address, the corrections' reasons — gets a numbered payload: HTML with script, a ``javascript:`` link,
+quote (planted in the cleaned source too, so that it still verifies), the notice's title and notes, the
+corrections' reasons — gets a numbered payload: HTML with script, a ``javascript:`` link,
 markdown emphasis and link syntax, a ``{{ }}`` substitution, a MyST role and math. The book is built
 (the notebooks and the HTML) and every page, and the search results for the profile's title, are
 opened in Chromium: no script runs, no dialog opens, no element comes from a payload, and wherever a
@@ -119,11 +119,7 @@ def make_hostile_project(root: Path) -> tuple[Planted, str]:
 
     _edit_yaml(rules / "categories.yaml", planted)
     _edit_yaml(root / "sources" / source / "corrections.yaml", planted)
-    meta = root / "sources" / source / "meta.yaml"
-    _edit_yaml(meta, planted)
-    meta_data = yaml.safe_load(meta.read_text(encoding="utf-8"))
-    meta_data["url"] = "javascript:window.__pwned='url'"
-    meta.write_text(yaml.safe_dump(meta_data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _edit_yaml(root / "sources" / source / "meta.yaml", planted)  # a javascript: address is refused on loading
     return planted, rule.stem
 
 
