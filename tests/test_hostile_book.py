@@ -180,6 +180,19 @@ INSPECT = r"""() => {
 }"""
 
 
+# Markup shown as text where the book's own HTML was escaped twice.
+ESCAPED_MARKUP = re.compile(r"</?(?:p|strong|em|br|small|code|table|tr|td|th|span|a|ul|li|div|details)\b[^>]*>"
+                            r"|&(?:lt|gt|amp|quot|#\d+);")
+
+
+def _double_escaped(text: str) -> list[str]:
+    """Markup tags or entities in a page's text once every payload is taken out."""
+    text = " ".join(text.split())
+    for n in sorted({int(m.group(1)) for m in MARK.finditer(text)}, reverse=True):
+        text = text.replace(payload(n), "")
+    return ESCAPED_MARKUP.findall(text)
+
+
 def _literal_problems(text: str) -> tuple[set[int], list[str]]:
     """Payload numbers shown, and each place where a shown number is not followed by its payload as written."""
     seen, problems = set(), []
@@ -237,6 +250,7 @@ def test_every_page_shows_the_payloads_as_text(hostile: Hostile, browser: Any) -
         assert not visit.injected, f"{docname}: elements from rule text: {visit.injected}"
         seen, problems = _literal_problems(visit.text)
         assert not problems, f"{docname}: rule text not shown as written:\n" + "\n".join(problems)
+        assert not _double_escaped(visit.text), f"{docname}: the book's markup shown as text"
         if docname != "genindex":  # the sidebar lists the profile, whose title carries the place's names
             assert names & seen, f"{docname}: the profile's hostile title is not in the sidebar"
         seen_anywhere |= seen

@@ -263,6 +263,11 @@ def paragraph(*parts: object) -> Html:
     return _macro("paragraph", join(parts))
 
 
+def _lead(text: str) -> Html:
+    """A paragraph in bold that introduces what follows."""
+    return _macro("paragraph", "", strong=text)
+
+
 def details(summary: object, body: Html) -> Html:
     """A collapsed ``<details>`` block."""
     return _macro("details", esc(summary), body)
@@ -462,9 +467,10 @@ def financing_section(rules: Any, financing: pd.DataFrame) -> Html:
         Column("Subsidy check", lambda r: compliance_words(r)),
         Column("Personal contribution", lambda r: personal_words(r)),
     ])
-    classes = ""
+    newline = Html("\n")
+    classes = Html("")
     if fin.resident_classes:
-        classes = "\n<p><strong>Resident classes (居民类别), tried in this order</strong></p>\n" + table(
+        classes = newline + _lead("Resident classes (居民类别), tried in this order") + newline + table(
             fin.resident_classes, [
                 Column("Class", lambda c: f"{c.name_zh}"),
                 Column("Who", lambda c: " and ".join(condition_words(rules, w) for w in c.when) or "everyone else"),
@@ -472,8 +478,7 @@ def financing_section(rules: Any, financing: pd.DataFrame) -> Html:
                 Column("Fiscal subsidy", lambda c: _amount_cell(c.fiscal_subsidy, rules.source, False)),
                 Column("Clause", lambda c: cited(c, rules.source)),
             ])
-    return Html(local + classes + "\n<p><strong>Against the national minimum (国家最低标准)</strong></p>\n"
-                + national)
+    return local + classes + newline + _lead("Against the national minimum (国家最低标准)") + newline + national
 
 
 def compliance_table(financing: pd.DataFrame) -> Html:
