@@ -64,6 +64,7 @@ def setup() -> None:
     rc["font.sans-serif"] = [family, *FALLBACK_FAMILIES]
     rc["svg.hashsalt"] = SVG_HASHSALT
     rc["svg.fonttype"] = "path"
+    rc["text.parse_math"] = False  # a name with $…$ is drawn as written, not as mathtext (or a parse error)
     rc["pdf.fonttype"] = 42
     rc["figure.dpi"] = 100
     rc["savefig.dpi"] = 100

@@ -867,18 +867,46 @@ def rules_json() -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that a spreadsheet would take for a formula (``=HYPERLINK(…)``,
+    ``+1``, ``@SUM``) prefixed with an apostrophe, so that it opens as text; numbers are left alone."""
+    def cell(value: Any) -> Any:
+        return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    out = df.copy()
+    for column in df.columns:
+        if pd.api.types.is_object_dtype(df[column]) or pd.api.types.is_string_dtype(df[column]):
+            out[column] = df[column].map(cell)
+    return out
+
+
+def write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
+    """The table as an XLSX sheet in which every text cell is stored as text, never as a formula."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        df.to_excel(writer, sheet_name=sheet, index=False)
+        for row in writer.sheets[sheet].iter_rows():
+            for xl_cell in row:
+                if xl_cell.data_type == "f":  # openpyxl reads a string starting with "=" as a formula
+                    xl_cell.data_type = "s"
+
+
 def export_all(directory: str | Path) -> list[Path]:
-    """Write every table as CSV (UTF-8 with BOM) and XLSX, plus ``rules.json``; return the paths written."""
+    """Write every table as CSV (UTF-8 with BOM) and XLSX, plus ``rules.json``; return the paths written.
+
+    Text is kept as text in a spreadsheet: see :func:`csv_safe` and :func:`write_xlsx`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, make in _tables().items():
         df = make()
         csv_path = directory / f"{name}.csv"
-        text = df.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+        text = csv_safe(df).to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
         csv_path.write_bytes(text.encode("utf-8-sig"))
         xlsx_path = directory / f"{name}.xlsx"
-        df.to_excel(xlsx_path, sheet_name=name[:31], index=False, engine="openpyxl")
+        write_xlsx(df, xlsx_path, name[:31])
         written += [csv_path, xlsx_path]
     json_path = directory / "rules.json"
     json_path.write_bytes(rules_json().encode("utf-8"))

@@ -115,7 +115,7 @@ class SourceMeta(BaseModel):
     province: str | None
     coverage_year: int | None
     kind: Literal["official_notice", "secondary_reprint", "statute"]
-    url: str | None = None
+    url: str | None = Field(None, pattern=r"^https?://[^\s\"'<>]+$", description="a web address (http or https)")
     received_from: str = Field(min_length=1)
     trim: Trim | None = None
     join_spaces: bool = Field(

@@ -126,3 +126,11 @@ def test_month_ticks_are_relative_to_the_coverage_year() -> None:
 
 def test_spread_separates_points_sharing_a_year() -> None:
     assert charts._spread([2021, 2021, 2021, 2025]) == [-0.15, 0.0, 0.15, 0.0]
+
+
+def test_a_label_with_dollar_signs_is_drawn_as_written() -> None:
+    fig, ax = plt.subplots()
+    label = ax.set_title(r"Guizhou $\frac{x$ 贵州 $y$")  # mathtext would fail to parse this
+    _png(fig)
+    assert label.get_text() == r"Guizhou $\frac{x$ 贵州 $y$"
+    assert matplotlib.rcParams["text.parse_math"] is False

@@ -415,3 +415,18 @@ def test_export_all(tmp_path: Path) -> None:
     for first, second in zip(written, again, strict=True):
         if first.suffix in (".csv", ".json"):
             assert first.read_bytes() == second.read_bytes(), first.name
+
+
+def test_downloads_keep_text_as_text(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    df = pd.DataFrame({"name": ["=HYPERLINK(\"http://e.example\",\"x\")", "+1", "@SUM(A1)", "-x", "Guizhou"],
+                       "delta": [-5, 3, 0, 1, 2]})
+    shown = compare.csv_safe(df)
+    assert shown["name"].tolist() == ["'=HYPERLINK(\"http://e.example\",\"x\")", "'+1", "'@SUM(A1)", "'-x", "Guizhou"]
+    assert shown["delta"].tolist() == [-5, 3, 0, 1, 2]  # numbers are left alone
+    compare.write_xlsx(df, tmp_path / "t.xlsx", "t")
+    sheet = load_workbook(tmp_path / "t.xlsx")["t"]
+    cells = [c for c in sheet["A"][1:]]
+    assert [c.value for c in cells] == df["name"].tolist()
+    assert {c.data_type for c in cells} == {"s"}  # text, not a formula

@@ -140,7 +140,7 @@ def test_source_text_and_metadata_are_escaped(project: Path) -> None:
 
 
 def test_markdown_text_is_escaped() -> None:
-    assert pages.md("a*b* [x](y) `c` $d$ <e> {f}") == r"a\*b\* \[x\](y) \`c\` \$d\$ \<e\> \{f\}"
+    assert pages.md("a*b* [x](y) `c` $d$ <e> {f}") == r"a\*b\* \[x\]\(y\) \`c\` \$d\$ \<e\> \{f\}"
     assert pages.role_text("x`y<z>") == "x'y‹z›"
 
 

@@ -17,7 +17,7 @@ def test_rule_text_is_escaped_not_run() -> None:
     rows = [{"quote": '<script>alert("x")</script>', "n": 3}]
     out = render.table(rows, [Column("Quote", lambda r: r["quote"]), Column("N", lambda r: r["n"])])
     assert "<script>" not in out
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in out
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in out
     assert "<td>3</td>" in out
 
 
@@ -25,8 +25,8 @@ def test_html_passes_through_and_plain_strings_are_escaped() -> None:
     assert render.esc(Html("<b>x</b>")) == "<b>x</b>"
     assert render.esc("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
     assert render.join(["a<", Html("<i>b</i>"), None, ""], " & ") == "a&lt; &amp; <i>b</i>"
-    # Concatenating Html with str gives a plain str, which is escaped again: helpers must not do that.
-    assert render.esc(Html("<i>") + "x") == "&lt;i&gt;x"
+    # Html is markupsafe.Markup: a plain str joined to it is escaped, and the result stays markup.
+    assert render.esc(Html("<i>") + "<b>") == "<i>&lt;b&gt;"
 
 
 def test_missing_values_get_a_badge_never_a_filler() -> None:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from policylib import paths, sources
 from policylib.sources import Correction, CorrectionError, SourceError, SourceMeta, Trim
@@ -289,3 +290,10 @@ def test_normalize_is_deterministic_and_idempotent() -> None:
         once = sources.build_clean(source_id)
         assert sources.build_clean(source_id) == once
         assert sources.clean_rules(once, join_spaces=meta.join_spaces) == once
+
+
+def test_a_source_address_is_a_web_address() -> None:
+    assert _meta(url="https://example.org/notice.html").url == "https://example.org/notice.html"
+    for address in ("javascript:alert(1)", "data:text/html,<script>x</script>", "https://e.org/\"><b>", "/local"):
+        with pytest.raises(ValidationError):
+            _meta(url=address)

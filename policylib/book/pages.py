@@ -2,14 +2,16 @@
 and the rule-file reference (:mod:`policylib.book.schema_page`).
 
 The pages are built from the catalogue, the rule files and the cleaned source texts, and written
-only when their bytes change (:func:`write_pages`). Source text and metadata are HTML-escaped;
+only when their bytes change (:func:`write_pages`). HTML blocks come from Jinja2 macros with
+autoescaping (``policylib/data/templates/pages.html``); text put into markdown is escaped as literal
+text (:func:`policylib.book.markup.md_text`).
 every clause of every source gets the anchor id ``policylib.compare.anchor(source_id, clause)``,
 so that citations across the book (``sources.html#<anchor>``) land on their clause.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import io
 import json
 import re
@@ -21,6 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
+
+from policylib.book.markup import md_text, template_env
 
 __all__ = [
     "GENERATED_PAGES",
@@ -311,13 +317,9 @@ def source_segments(source_id: str) -> list[Segment]:
 
 # --------------------------------------------------------------------------- markup helpers
 
-# Characters with an inline meaning in MyST (emphasis, links, roles, math, tables, HTML, entities).
-_MD_SPECIAL = set("\\`*_{}[]<>|$~&#")
-
-
 def md(text: object) -> str:
-    """Markdown-safe inline text (not at a line start): special characters backslash-escaped, one line."""
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in " ".join(str(text).split()))
+    """Text as literal inline markdown: one line, every ASCII punctuation character backslash-escaped."""
+    return md_text(text)
 
 
 def role_text(text: object) -> str:
@@ -325,9 +327,22 @@ def role_text(text: object) -> str:
     return " ".join(str(text).split()).translate(str.maketrans({"`": "'", "<": "‹", ">": "›"}))
 
 
-def esc(text: object) -> str:
+def esc(text: object) -> Markup:
     """HTML-escaped text."""
-    return html.escape(str(text), quote=True)
+    return Markup.escape(str(text))
+
+
+@functools.cache
+def _macros() -> Any:
+    return template_env().get_template("pages.html").module
+
+
+def _macro(name: str, *args: object) -> Markup:
+    """Call a macro of ``pages.html``; its arguments are escaped unless they are already markup."""
+    return Markup(getattr(_macros(), name)(*args))
+
+
+_WEB_ADDRESS = ("https://", "http://")
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -384,12 +399,12 @@ def _source_order() -> list[str]:
     return ordered + [s for s in ids if s not in ordered]
 
 
-def _meta_rows(meta: Any) -> list[tuple[str, str]]:
-    """(label, escaped HTML value) rows of a source's metadata."""
+def _meta_rows(meta: Any) -> list[tuple[str, object]]:
+    """(label, value) rows of a source's metadata (values are text unless ``Markup``)."""
     rows = [
         ("Title", esc(meta.title)),
         ("In English", esc(meta.title_en)),
-        ("Issuers", "、".join(esc(i) for i in meta.issuers)),
+        ("Issuers", "、".join(meta.issuers)),
         ("Date issued", esc(meta.issued.isoformat()) if meta.issued else esc(_not_stated(meta.issued_note))),
     ]
     if meta.published:
@@ -401,58 +416,38 @@ def _meta_rows(meta: Any) -> list[tuple[str, str]]:
     place = meta.jurisdiction_zh + (f", {meta.province}" if meta.province and meta.province != meta.jurisdiction_zh else "")
     rows += [
         ("Level", esc(f"{LEVEL_GLOSS.get(meta.level, meta.level)}: {place}")),
-        ("Coverage year", esc(meta.coverage_year) if meta.coverage_year else "not applicable"),
+        ("Coverage year", meta.coverage_year if meta.coverage_year else "not applicable"),
         ("Kind", esc(KIND_GLOSS.get(meta.kind, meta.kind))),
     ]
-    if meta.url:
-        rows.append(("Address", f'<a href="{esc(meta.url)}">{esc(meta.url)}</a>'))
+    if meta.url:  # a link only to a web address: a javascript: or data: "address" stays text
+        rows.append(("Address", _macro("address", meta.url) if meta.url.startswith(_WEB_ADDRESS) else meta.url))
     if meta.notes:
         rows.append(("Notes", esc(" ".join(meta.notes.split()))))
     return rows
 
 
-def _html_table(rows: Sequence[tuple[str, str]], css: str) -> str:
-    body = "\n".join(f"<tr><th>{esc(label)}</th><td>{value}</td></tr>" for label, value in rows)
-    return f'<table class="table {css}">\n<tbody>\n{body}\n</tbody>\n</table>\n'
-
-
-def _shown_correction(text: str) -> str:
-    if not text:
-        return "<em>(removed)</em>"
-    return "<code>" + esc(text).replace("\n", "↵") + "</code>"
+def _html_table(rows: Sequence[tuple[str, object]], css: str) -> str:
+    return str(_macro("meta_table", rows, css))
 
 
 def _corrections_html(corrections: Sequence[Any]) -> str:
-    head = "<tr><th>Received</th><th>Corrected</th><th>Why</th></tr>"
-    rows = "\n".join(
-        f"<tr><td>{_shown_correction(c.original)}</td><td>{_shown_correction(c.corrected)}</td>"
-        f"<td>{esc(' '.join(c.why.split()))}</td></tr>"
-        for c in corrections
-    )
-    return f'<table class="table policylib-corrections">\n<thead>{head}</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n'
+    rows = [(c.original.replace("\n", "↵"), c.corrected.replace("\n", "↵"), " ".join(c.why.split()))
+            for c in corrections]
+    return str(_macro("corrections", rows))
 
 
 def _segment_html(source_id: str, segment: Segment) -> str:
     """One clause as an HTML block (no blank lines inside, so MyST keeps it raw)."""
     from policylib.compare import anchor
 
-    ident = anchor(source_id, segment.clause)
-    label = esc(segment.clause)
-    if segment.first:
-        head = (
-            f'<div class="policylib-clause" id="{esc(ident)}">'
-            f'<a class="policylib-clause-path" href="#{esc(ident)}" title="link to this clause">{label}</a>'
-        )
-    else:
-        head = f'<div class="policylib-clause"><span class="policylib-clause-path">{label} (continued)</span>'
     paragraphs: list[list[str]] = [[]]
     for line in segment.lines:
         if line:
-            paragraphs[-1].append(esc(line))
+            paragraphs[-1].append(line)
         elif paragraphs[-1]:
             paragraphs.append([])
-    body = "\n".join("<p>" + "<br>\n".join(p) + "</p>" for p in paragraphs if p)
-    return f"{head}\n{body}\n</div>\n"
+    ident = anchor(source_id, segment.clause) if segment.first else None
+    return str(_macro("clause", ident, segment.clause, [p for p in paragraphs if p]))
 
 
 def sources_page() -> str:
@@ -753,7 +748,9 @@ def downloads_page(files: Sequence[Path]) -> str:
         "Every comparison table of the book, as CSV (UTF-8 with byte-order mark, opens in Excel) and "
         "as XLSX. Each figure row carries its citation: `source`, `clause` and `anchor` (the clause's "
         "anchor on the {doc}`sources <sources>` page). Values a notice does not state are empty, "
-        "with `not stated` in the status column.\n",
+        "with `not stated` in the status column. A text cell that begins with `=`, `+`, `-` or `@` is "
+        "written with a leading apostrophe in the CSV (and as text in the XLSX), so that a spreadsheet "
+        "shows it instead of running it as a formula.\n",
         _table(["Table", "Name", "Files"], rows),
     ]
     for name in sorted(n for n in names if n.endswith(".json")):

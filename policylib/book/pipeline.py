@@ -270,7 +270,8 @@ def _sphinx_extensions() -> list[str]:
     """Jupyter Book's default Sphinx extensions without ``sphinx_thebe``."""
     from jupyter_book.config import get_default_sphinx_config
 
-    return [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
+    extensions = [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
+    return [*extensions, "policylib.book.sphinx_escape"]  # titles shown as text by the theme and search
 
 
 def book_config() -> dict[str, Any]:
@@ -299,6 +300,8 @@ def book_config() -> dict[str, Any]:
                 "html_last_updated_fmt": None,
                 # Chinese word segmentation (jieba) for the search index, so that 低保 is found.
                 "html_search_language": "zh",
+                # Text as written: no curly quotes, dashes or ellipses made from a quote or a name.
+                "smartquotes": False,
                 # A fixed colour mode (the theme logs an error in the browser console without one).
                 "html_context": {"default_mode": "light"},
                 # No sphinx_thebe: the book has no live code, and it declares THEBE_JS_URL twice per page.
@@ -365,7 +368,8 @@ def _digest_files(root: Path, files: Iterable[Path]) -> str:
 
 SOURCE_FILES = ("clean.txt", "meta.yaml", "corrections.yaml")
 # The build's own code: notebooks do not import it (policylib/book/render.py and the like they do).
-BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py"})
+BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py",
+                           "sphinx_escape.py"})
 
 
 def input_files(root: Path) -> list[Path]:
@@ -620,10 +624,14 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 
 def fill_markdown(nb: nbformat.NotebookNode, fields: dict[str, Any]) -> None:
-    """Replace ``{field}`` in markdown cells tagged ``fill-parameters`` (e.g. the page's H1)."""
+    """Replace ``{field}`` in markdown cells tagged ``fill-parameters`` (e.g. the page's H1) by the field's
+    value as literal markdown text (:func:`policylib.book.markup.md_text`): a name is shown, never parsed."""
+    from policylib.book.markup import md_text
+
     for cell in nb.cells:
         if cell.cell_type == "markdown" and TAG_FILL in cell.metadata.get("tags", []):
-            cell.source = _FIELD.sub(lambda m: str(fields.get(m.group(1), m.group(0))), cell.source)
+            cell.source = _FIELD.sub(lambda m: md_text(fields[m.group(1)]) if m.group(1) in fields else m.group(0),
+                                     cell.source)
 
 
 def injected_cell_id(output: str) -> str:

@@ -1,8 +1,9 @@
 """HTML and text rendering for the book's notebooks: escaped tables with clause links, cards, badges.
 
-Every value taken from a rule file, a source or a comparison table is escaped (``html.escape``) before
-it is put into markup, so a quote containing ``<script>`` is shown as text, never run. Markup built here
-is wrapped in :class:`Html`; any plain ``str`` handed to a helper is escaped. What a notice does not
+The markup comes from Jinja2 macros with autoescaping (``policylib/data/templates/render.html``): every
+value taken from a rule file, a source or a comparison table is escaped before it is put into markup,
+so a quote containing ``<script>`` is shown as text, never run. Markup built here is :class:`Html` (a
+``markupsafe.Markup``); any plain ``str`` handed to a helper, or joined to ``Html``, is escaped. What a notice does not
 state is shown with a "not stated" badge and what the notice refers to, never filled in.
 
 Links to clauses go to the book's sources page (:func:`policylib.compare.clause_link`), one click from
@@ -12,14 +13,16 @@ any figure. Output is deterministic: no ids, no timestamps, rows in the order gi
 from __future__ import annotations
 
 import datetime as dt
-import html
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
+from policylib.book.markup import template_env
 from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link, condition_words
 
 __all__ = [
@@ -65,15 +68,25 @@ STYLE = """
 """
 
 
-def page_style() -> Html:
-    """The ``<style>`` block for the classes used here; display it once at the top of a page."""
-    return Html(f"<style>{STYLE}</style>")
-
-
-class Html(str):
-    """Markup that is already safe to insert (built by this module from escaped parts)."""
+class Html(Markup):
+    """Markup that is already safe to insert (built by this module's templates from escaped parts)."""
 
     __slots__ = ()
+
+
+@functools.cache
+def _macros() -> Any:
+    return template_env().get_template("render.html").module
+
+
+def _macro(name: str, *args: object, **kwargs: object) -> Html:
+    """Call a macro of ``render.html``; its arguments are escaped unless they are already markup."""
+    return Html(getattr(_macros(), name)(*args, **kwargs))
+
+
+def page_style() -> Html:
+    """The ``<style>`` block for the classes used here; display it once at the top of a page."""
+    return _macro("style", STYLE)
 
 
 def is_missing(value: object) -> bool:
@@ -98,32 +111,29 @@ def esc(value: object) -> Html:
         value = value.date()
     if isinstance(value, dt.date):
         value = value.isoformat()
-    return Html(html.escape(str(value), quote=True))
+    return Html(Markup.escape(str(value)))
 
 
 def join(parts: Iterable[object], sep: str = " ") -> Html:
     """Join escaped parts (``Html`` kept as is) with an escaped separator; empty parts are dropped."""
     pieces = [esc(p) for p in parts]
-    return Html(html.escape(sep).join(p for p in pieces if p))
+    return Html(esc(sep).join(p for p in pieces if p))
 
 
 def link(text: object, href: str, title: str | None = None) -> Html:
     """An ``<a>`` element; the text and the address are escaped."""
-    attr = f' title="{html.escape(title, quote=True)}"' if title else ""
-    return Html(f'<a href="{html.escape(href, quote=True)}"{attr}>{esc(text)}</a>')
+    return _macro("link", esc(text), href, title)
 
 
 def badge(text: str = NOT_STATED, detail: object = None) -> Html:
     """A grey "not stated" badge, followed by what it refers to when given."""
-    out = f'<span class="pl-badge">{esc(text)}</span>'
-    if not is_missing(detail) and str(detail).strip():
-        out += f" <small>{esc(detail)}</small>"
-    return Html(out)
+    shown = None if is_missing(detail) or not str(detail).strip() else esc(detail)
+    return _macro("badge", esc(text), shown)
 
 
 def flag(text: object) -> Html:
     """An orange flag (e.g. a deadline falling on a rest day)."""
-    return Html(f'<span class="pl-flag">{esc(text)}</span>')
+    return _macro("flag", esc(text))
 
 
 def status_cell(status: object) -> Html:
@@ -165,7 +175,7 @@ def figure(amount: object, source: object = None, clause_path: object = None, *,
     text = esc(money(amount, at_least=at_least, upper_bound=upper_bound))
     if is_missing(clause_path):
         return text
-    return Html(f"{text} {clause(source, clause_path)}")
+    return join([text, clause(source, clause_path)])
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -233,33 +243,34 @@ def table(data: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[Co
     """An HTML table; each cell is escaped unless a column returns ``Html``; missing cells get a badge."""
     rows = _rows(data)
     if not rows:
-        return Html(f"<p><em>{esc(empty)}</em></p>")
-    head = "".join(f"<th>{esc(c.header)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(c.cell(row))}</td>" for c in columns) + "</tr>\n" for row in rows)
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return Html(f'<table class="pl-table">{cap}<thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>')
+        return _macro("paragraph", esc(empty), em=True)
+    cells = [[_cell(c.cell(row)) for c in columns] for row in rows]
+    return _macro("table", [esc(c.header) for c in columns], cells, esc(caption) if caption else None)
 
 
 def card(title: object, items: Sequence[tuple[str, object]]) -> Html:
     """A summary card: a title and label/value pairs (values escaped unless ``Html``)."""
-    rows = "".join(f"<dt>{esc(label)}</dt><dd>{_cell(value)}</dd>" for label, value in items)
-    return Html(f'<div class="pl-card"><p class="pl-title">{esc(title)}</p><dl>{rows}</dl></div>')
+    return _macro("card", esc(title), [(esc(label), _cell(value)) for label, value in items])
 
 
 def bullets(items: Iterable[object]) -> Html:
     """An unordered list of escaped items (``Html`` items kept)."""
-    lis = "".join(f"<li>{_cell(i)}</li>" for i in items)
-    return Html(f"<ul>{lis}</ul>") if lis else Html("")
+    return _macro("bullets", [_cell(i) for i in items])
 
 
 def paragraph(*parts: object) -> Html:
     """A paragraph of escaped parts."""
-    return Html(f"<p>{join(parts)}</p>")
+    return _macro("paragraph", join(parts))
+
+
+def _lead(text: str) -> Html:
+    """A paragraph in bold that introduces what follows."""
+    return _macro("paragraph", "", strong=text)
 
 
 def details(summary: object, body: Html) -> Html:
     """A collapsed ``<details>`` block."""
-    return Html(f"<details><summary>{esc(summary)}</summary>{body}</details>")
+    return _macro("details", esc(summary), body)
 
 
 def text_table(data: pd.DataFrame, columns: Sequence[str] | None = None, na: str = NOT_STATED,
@@ -456,9 +467,10 @@ def financing_section(rules: Any, financing: pd.DataFrame) -> Html:
         Column("Subsidy check", lambda r: compliance_words(r)),
         Column("Personal contribution", lambda r: personal_words(r)),
     ])
-    classes = ""
+    newline = Html("\n")
+    classes = Html("")
     if fin.resident_classes:
-        classes = "\n<p><strong>Resident classes (居民类别), tried in this order</strong></p>\n" + table(
+        classes = newline + _lead("Resident classes (居民类别), tried in this order") + newline + table(
             fin.resident_classes, [
                 Column("Class", lambda c: f"{c.name_zh}"),
                 Column("Who", lambda c: " and ".join(condition_words(rules, w) for w in c.when) or "everyone else"),
@@ -466,8 +478,7 @@ def financing_section(rules: Any, financing: pd.DataFrame) -> Html:
                 Column("Fiscal subsidy", lambda c: _amount_cell(c.fiscal_subsidy, rules.source, False)),
                 Column("Clause", lambda c: cited(c, rules.source)),
             ])
-    return Html(local + classes + "\n<p><strong>Against the national minimum (国家最低标准)</strong></p>\n"
-                + national)
+    return local + classes + newline + _lead("Against the national minimum (国家最低标准)") + newline + national
 
 
 def compliance_table(financing: pd.DataFrame) -> Html:
@@ -537,7 +548,7 @@ def _payer_cell(r: Mapping[str, Any]) -> Html:
 
 def _category_cell(r: Mapping[str, Any]) -> Html:
     return join([f"{r['category']} {r['category_zh'] or ''}".strip(),
-                 Html(f"<br><small>{esc(r['category_gloss'])}</small>") if _get(r, "category_gloss") else None], "")
+                 _macro("small", r["category_gloss"]) if _get(r, "category_gloss") else None], "")
 
 
 def assisted_table(matrix: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
@@ -580,16 +591,18 @@ def several_groups(rules: Any) -> Html:
     glosses = {c.id: c.gloss for c in catalogue.categories().categories}
     excluded = [join([f"{g.name_zh} ({glosses.get(g.category, g.category)})", cited(g, rules.source),
                       _cited_status(g)], " ") for g in rules.excluded_groups]
-    out = f"<p><strong>A person in several groups (多重身份):</strong> {rule}</p>"
+    out = _macro("paragraph", rule, strong="A person in several groups (多重身份):")
+    excluded_head = "Excluded from assistance (不再享受资助):"
     if excluded:
-        out += f"<p><strong>Excluded from assistance (不再享受资助):</strong></p>{bullets(excluded)}"
+        out += _macro("paragraph", "", strong=excluded_head)
+        out += bullets(excluded)
     else:
-        out += "<p><strong>Excluded from assistance (不再享受资助):</strong> none named in this notice.</p>"
+        out += _macro("paragraph", "none named in this notice.", strong=excluded_head)
     other = rules.other_groups
     other_words = (join([badge(NOT_STATED, f"refers to {other.refers_to}" if other.refers_to else None),
                          other.note, cited(other, rules.source) if other.cite else None], " ")
                    if not other.stated else join([other.note, cited(other, rules.source)], " "))
-    out += f"<p><strong>Other groups in difficulty (其他困难群体):</strong> {other_words}</p>"
+    out += _macro("paragraph", other_words, strong="Other groups in difficulty (其他困难群体):")
     return Html(out)
 
 
@@ -629,7 +642,7 @@ def calendar_table(events: pd.DataFrame, jurisdiction: str | None = None, year: 
     rows = _only(events, jurisdiction, year)
     columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
     columns += [
-        Column("Event", lambda r: join([r["name_zh"], Html(f"<br><small>{esc(r['gloss'])}</small>")], "")),
+        Column("Event", lambda r: join([r["name_zh"], _macro("small", r["gloss"])], "")),
         Column("Kind", lambda r: r["kind"]),
         Column("From", lambda r: date_text(r["start"], weekday=True)),
         Column("To", _end_cell),
@@ -703,9 +716,9 @@ def _reading_cell(r: Mapping[str, Any]) -> Html:
         return Html("")
     parts: list[object] = [_get(r, "reading")]
     if _get(r, "alternatives"):
-        parts.append(Html(f"<br><small>other readings: {esc(r['alternatives'])}</small>"))
+        parts.append(_macro("small", f"other readings: {r['alternatives']}"))
     if _get(r, "why"):
-        parts.append(Html(f"<br><small>why: {esc(r['why'])}</small>"))
+        parts.append(_macro("small", f"why: {r['why']}"))
     return join(parts, "")
 
 
@@ -714,7 +727,7 @@ def unstated_table(unstated: pd.DataFrame, jurisdiction: str | None = None, year
     rows = _only(unstated, jurisdiction, year)
     columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
     columns += [
-        Column("Field", lambda r: Html(f"<code>{esc(r['field'])}</code>")),
+        Column("Field", lambda r: _macro("code", r["field"])),
         Column("Open point", lambda r: status_cell(r["status"]) if r["not_stated"] else esc("ambiguous (解读)")),
         Column("What the notice leaves open", lambda r: _get(r, "note") or ""),
         Column("Reading encoded", _reading_cell),
@@ -727,7 +740,7 @@ def local_changes_html(local: pd.DataFrame, entries: Iterable[Any]) -> Html:
     """Local changes between consecutive years, after saying which jurisdictions have a single year."""
     notes = single_year_notes(entries)
     if local.empty:
-        return Html(notes + "<p>No jurisdiction has two years yet, so no local rule can have moved.</p>")
+        return Html(notes + paragraph("No jurisdiction has two years yet, so no local rule can have moved."))
     return Html(notes + changes_table(local))
 
 
@@ -737,7 +750,7 @@ def changes_table(changes: pd.DataFrame) -> Html:
         Column("Scope", lambda r: r["scope"]),
         Column("Jurisdiction", lambda r: r["name_en"]),
         Column("From → to", lambda r: f"{int(r['from_year'])} → {int(r['to_year'])}"),
-        Column("Field", lambda r: Html(f"<code>{esc(r['field'])}</code>")),
+        Column("Field", lambda r: _macro("code", r["field"])),
         Column("Before", lambda r: r["before"]),
         Column("After", lambda r: r["after"]),
         Column("Change", lambda r: "" if _get(r, "delta") is None else f"{int(r['delta']):+d}"),
@@ -759,19 +772,19 @@ def single_year_notes(entries: Iterable[Any]) -> Html:
     single = [f"{name} has a single year ({years[0]}): nothing can move yet."
               for name, years in grouped.values() if len(years) == 1]
     several = [f"{name}: {', '.join(str(y) for y in years)}." for name, years in grouped.values() if len(years) > 1]
-    out = ""
+    out = Html("")
     if several:
-        out += f"<p>Jurisdictions with several years:</p>{bullets(several)}"
+        out += paragraph("Jurisdictions with several years:") + bullets(several)
     if single:
-        out += f"<p>Jurisdictions with a single year:</p>{bullets(single)}"
-    return Html(out or "<p>No local rule files.</p>")
+        out += paragraph("Jurisdictions with a single year:") + bullets(single)
+    return out or paragraph("No local rule files.")
 
 
 # --------------------------------------------------------------------------- worked cases
 
 
 def _citation_items(citations: Iterable[Mapping[str, str]]) -> list[Html]:
-    return [join([clause(c["source"], c["clause"]), c.get("document"), Html(f"“{esc(c['excerpt'])}”")],
+    return [join([clause(c["source"], c["clause"]), c.get("document"), f"“{c['excerpt']}”"],
                  " ") for c in citations]
 
 
@@ -779,18 +792,18 @@ def calculator_link(case: Any, text: str = "Try it in the calculator (计算器)
     """A link to the book's calculator with the case's person filled in (from a page one level down)."""
     from policylib.calculator import link as calculator_href
 
-    return Html(link(text, calculator_href(case.person, case.jurisdiction, case.year)).replace(
-        "<a ", '<a class="pl-calc-link" ', 1))
+    return _macro("link", esc(text), calculator_href(case.person, case.jurisdiction, case.year),
+                  None, css="pl-calc-link")
 
 
 def case_question(case: Any, number: str) -> Html:
     """A worked case's question, numbered, with a link to the calculator filled in with its person."""
-    return Html(f"<p><strong>{esc(number)}</strong> {esc(case.question)} {calculator_link(case)}</p>")
+    return _macro("paragraph", esc(case.question) + Html(" ") + calculator_link(case), strong=number)
 
 
 def case_answer(answer: Any, number: str) -> Html:
     """The engine's answer to a worked case: amounts, cover, the rule applied, explanation and citations."""
-    rule = (join([Html(f"<code>{esc(answer.rule)}</code>"), answer.rule_words and f"— {answer.rule_words}"], " ")
+    rule = (join([_macro("code", answer.rule), answer.rule_words and f"— {answer.rule_words}"], " ")
             if answer.rule else badge(NO_RULE))
     items: list[tuple[str, object]] = [
         ("The person pays", answer.pays),
@@ -812,16 +825,16 @@ def case_numbers(cases: Sequence[Any], prefix: str = "") -> list[str]:
 def questions_html(cases: Sequence[Any], prefix: str = "") -> Html:
     """The questions of a list of worked cases."""
     if not cases:
-        return Html("<p><em>No rule file has a rule for this case yet.</em></p>")
-    return Html("\n".join(case_question(c, n) for c, n in zip(cases, case_numbers(cases, prefix), strict=True)))
+        return _macro("paragraph", "No rule file has a rule for this case yet.", em=True)
+    return Html("\n").join(case_question(c, n) for c, n in zip(cases, case_numbers(cases, prefix), strict=True))
 
 
 def answers_html(answers: Sequence[Any], prefix: str = "") -> Html:
     """The answers of a list of worked cases, numbered as :func:`questions_html` numbers the questions."""
     if not answers:
-        return Html("<p><em>No answers.</em></p>")
+        return _macro("paragraph", "No answers.", em=True)
     numbers = case_numbers([a.case for a in answers], prefix)
-    return Html("\n".join(case_answer(a, n) for a, n in zip(answers, numbers, strict=True)))
+    return Html("\n").join(case_answer(a, n) for a, n in zip(answers, numbers, strict=True))
 
 
 def cases_table(answers: Sequence[Any]) -> Html:
@@ -835,7 +848,7 @@ def cases_table(answers: Sequence[Any]) -> Html:
         Column("Pays", lambda r: r["a"].pays),
         Column("Cover", lambda r: r["a"].cover),
         Column("Waiting", lambda r: r["a"].waiting),
-        Column("Rule", lambda r: Html(f"<code>{esc(r['a'].rule)}</code>") if r["a"].rule else badge(NO_RULE)),
+        Column("Rule", lambda r: _macro("code", r["a"].rule) if r["a"].rule else badge(NO_RULE)),
         Column("Clauses", lambda r: join(dict.fromkeys(clause(c["source"], c["clause"]) for c in r["a"].citations),
                                          " ")),
     ], empty="The rule file has no rule for these cases.")
