@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 
 import psutil
@@ -33,7 +34,13 @@ def _raise_stopped(signum: int, frame: object) -> None:
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGINT raise :class:`BuildStopped` in the main thread."""
+    """Within the block, SIGTERM and SIGINT raise :class:`BuildStopped` in the main thread.
+
+    Outside the main thread (where handlers cannot be set) the dispositions are left as they are.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
     for signum in previous:
         signal.signal(signum, _raise_stopped)
