@@ -105,15 +105,17 @@ def build_person(args: argparse.Namespace) -> Person:
 def check_dates(rules: RuleSet, person: Person) -> None:
     """Refuse dates this notice cannot speak about, naming the argument.
 
-    A payment lies between 1 January of the year its first collection window opens and 31 December
-    of the year after its last payment day (a payment just after the period is still answered); a
-    newborn is born from 1 January of the year before the coverage year to the end of cover.
+    A payment lies between the day the first collection window opens and 31 December of the year
+    after the last payment day the notice provides for (a payment just after the period is still
+    answered, e.g. as too late); a newborn is born from 1 January of the year before the coverage
+    year to the end of cover.
     """
-    first, last = table.domain(rules)
-    low, high = dt.date(first.year, 1, 1), dt.date(last.year + 1, 12, 31)
+    low, last = table.domain(rules)
+    high = dt.date(last.year + 1, 12, 31)
     notice = f"{rules.jurisdiction} {rules.coverage_year}"
     if person.paid is not None and not low <= person.paid <= high:
-        _fail("--paid", f"{person.paid} is outside this notice: {notice} speaks about payments from {low} to {high}")
+        _fail("--paid", f"{person.paid} is outside this notice: {notice} speaks about payments from {low} "
+                        f"(its first collection window opens) to {high}")
     if person.circumstance == "newborn" and person.born is not None:
         earliest, end = dt.date(rules.coverage_year - 1, 1, 1), rules.coverage.period.end
         if person.born < earliest:

@@ -70,7 +70,8 @@ def test_python_m_policylib_cli_answers_as_the_installed_command(argv: list[str]
 
 QUOTE_REFUSALS = [
     # (arguments after "quote guizhou 2021", the argument named, further text)
-    (["--paid", "1990-01-01"], "--paid", ["1990-01-01", "outside this notice", "2020-01-01"]),
+    (["--paid", "1990-01-01"], "--paid", ["1990-01-01", "outside this notice", "from 2020-11-16"]),
+    (["--paid", "2020-11-15"], "--paid", ["outside this notice", "from 2020-11-16"]),  # the day before it opens
     (["--paid", "2090-01-01"], "--paid", ["2090-01-01", "outside this notice"]),
     (["--event", "newborn", "--born", "1950-01-01", "--paid", "2021-06-10"], "--born",
      ["1950-01-01", "too early for a newborn", "born from 2020-01-01"]),
@@ -94,6 +95,8 @@ def test_quote_still_answers_dates_the_notice_speaks_about() -> None:
     after = run_cli("quote", "guizhou", "2021", "--paid", "2022-03-01")
     assert after.returncode == 0, after.stderr
     assert "Payable (可否参保缴费): no — payment on 2022-03-01 is after the coverage period ended" in after.stdout
+    opening = run_cli("quote", "guizhou", "2021", "--paid", "2020-11-16")
+    assert opening.returncode == 0, opening.stderr
     newborn = run_cli("quote", "guizhou", "2021", "--event", "newborn", "--born", "2020-12-20", "--paid", "2021-02-01")
     assert newborn.returncode == 0, newborn.stderr
     repeated = run_cli("quote", "guizhou", "2021", "--paid", "2021-03-01", "--category", "tekun",
