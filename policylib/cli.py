@@ -173,4 +173,9 @@ def warn_skipped() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m policylib.cli` this file is the module __main__, and policylib.cli (which
+    # quote and diff import, UsageError with it) is a second copy: run that copy's main, so that its
+    # errors are caught as they are under the `policylib` command.
+    from policylib.cli import main as policylib_main
+
+    sys.exit(policylib_main())

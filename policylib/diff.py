@@ -32,6 +32,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from policylib.cli_args import add_one_line_parser
 from policylib.paths import project_root
 
 ARROW = "→"
@@ -510,12 +511,28 @@ def segments_of(kind: str, text: str) -> list[Segment]:
     return text_segments(text, markdown=kind == "markdown")
 
 
-def notebook_figures(text: str) -> list[CellFigures]:
-    """The published text of every code cell of a notebook (JSON text)."""
+def read_notebook(text: str, path: str = "") -> dict[str, Any]:
+    """A notebook's JSON, or DiffError naming ``path`` when the text is not a notebook (nbformat 4)."""
+    where = f"{path}: " if path else ""
     try:
         nb = json.loads(text)
     except ValueError as exc:
-        raise DiffError(f"not a notebook: {exc}") from None
+        raise DiffError(f"{where}not a notebook: {exc}") from None
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        raise DiffError(f"{where}not a notebook: JSON without nbformat 4 and a list of cells")
+    for index, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise DiffError(f"{where}not a notebook: cell {index} has no cell_type")
+        if not isinstance(cell.get("outputs", []), list) or not isinstance(cell.get("source", ""), str | list):
+            raise DiffError(f"{where}not a notebook: cell {index} has malformed source or outputs")
+        if not all(isinstance(out, dict) and isinstance(out.get("data", {}), dict) for out in cell.get("outputs", [])):
+            raise DiffError(f"{where}not a notebook: an output of cell {index} is not an object")
+    return nb
+
+
+def notebook_figures(text: str, path: str = "") -> list[CellFigures]:
+    """The published text of every code cell of a notebook (JSON text; ``path`` names it in errors)."""
+    nb = read_notebook(text, path)
     cells: list[CellFigures] = []
     heading = ""
     number = 0
@@ -680,8 +697,8 @@ def _cell_title(cell: CellFigures) -> str:
 def diff_notebook(path: str, old_text: str, new_text: str) -> NotebookDiff:
     """Compare two versions of one notebook, cell by cell (cells matched by id, else by number)."""
     result = NotebookDiff(path)
-    old = notebook_figures(old_text)
-    new = notebook_figures(new_text)
+    old = notebook_figures(old_text, path)
+    new = notebook_figures(new_text, path)
     old_by_id = {c.cell_id: c for c in old}
     matched: set[str] = set()
     for cell in new:
@@ -705,7 +722,13 @@ def diff_notebook(path: str, old_text: str, new_text: str) -> NotebookDiff:
 
 
 def compare_books(old: dict[str, str], new: dict[str, str]) -> list[NotebookDiff]:
-    """Differences between two books given as {path: notebook JSON text}; unchanged notebooks left out."""
+    """Differences between two books given as {path: notebook JSON text}; unchanged notebooks left out.
+
+    Every file is checked to be a notebook, added, removed or unchanged ones too (DiffError if not).
+    """
+    for book in (old, new):
+        for path, text in book.items():
+            read_notebook(text, path)
     diffs: list[NotebookDiff] = []
     for path in sorted(set(old) | set(new), key=_book_order):
         if path not in new:
@@ -858,13 +881,48 @@ def run(
     root = root or project_root()
     if len(revs) > 2:
         raise DiffError("give at most two --rev")
+    for rev in revs:
+        if not rev.strip() or rev.startswith("-"):
+            raise DiffError(f"--rev {rev!r}: not a revision (a revision cannot be empty or start with '-')")
+    if workers is not None and workers < 1:
+        raise DiffError(f"--jobs must be at least 1, got {workers}")
     if len(revs) == 2:
-        old, new = revision_book(root, revs[0], only), revision_book(root, revs[1], only)
+        old, new = revision_book(root, revs[0]), revision_book(root, revs[1])
     elif len(revs) == 1:
-        old, new = revision_book(root, revs[0], only), working_book(root, only)
+        old, new = revision_book(root, revs[0]), working_book(root)
     else:
-        old, new = working_book(root, only), executed_book(root, workers=workers, only=only)
+        old = working_book(root)
+        if only:  # before anything is executed
+            _check_only(only, [*old, *planned_notebooks(root)])
+        new = executed_book(root, workers=workers, only=only)
+    _check_only(only, [*old, *new])
+    old = {path: text for path, text in old.items() if _selected(path, only, _template_of(path))}
+    new = {path: text for path, text in new.items() if _selected(path, only, _template_of(path))}
     return compare_books(old, new), len(set(old) | set(new))
+
+
+def _template_of(rel: str) -> str:
+    """The template a notebook of the book is executed from (``profile`` for every profile)."""
+    return "profile" if Path(rel).parent.name == "profiles" else Path(rel).stem
+
+
+def _check_only(only: Sequence[str], paths: Sequence[str]) -> None:
+    """DiffError naming each ``--only`` that selects none of ``paths``."""
+    unknown = [name for name in only if not any(_selected(p, [name], _template_of(p)) for p in paths)]
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        raise DiffError(f"--only {names}: no such notebook in the book (a template name, a stem such as "
+                        "guizhou-2021, or a path)")
+
+
+def planned_notebooks(root: Path) -> list[str]:
+    """The notebooks the book pipeline would produce from the current rule files (nothing executed)."""
+    from policylib.book import pipeline
+
+    try:
+        return [f"book/{job.output}" for job in pipeline.plan(pipeline.load_entries())]
+    except Exception as exc:
+        raise DiffError(f"cannot plan the book: {type(exc).__name__}: {exc}") from None
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -879,7 +937,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def add_diff_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register `policylib diff` on the CLI's subparsers."""
-    p = subparsers.add_parser(
+    p = add_one_line_parser(
+        subparsers,
         "diff",
         help="published figures that changed: committed book vs current rules, or between two revisions",
         description=(

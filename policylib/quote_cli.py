@@ -6,11 +6,11 @@ import argparse
 import datetime as dt
 import json
 import re
-import sys
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from policylib import catalogue, daycount
+from policylib import catalogue, daycount, table
 from policylib.cli import UsageError
+from policylib.cli_args import OneLineParser, add_one_line_parser
 from policylib.engine import CIRCUMSTANCES, EVENT_FOR, InputError, Person, Quote, quote
 from policylib.model import RuleSet
 from policylib.sources import SourceError, load_meta
@@ -103,6 +103,29 @@ def build_person(args: argparse.Namespace) -> Person:
     return Person(categories=tuple(cats), circumstance=args.event, **dates, **facts)  # type: ignore[arg-type]
 
 
+def check_dates(rules: RuleSet, person: Person) -> None:
+    """Refuse dates this notice cannot speak about, naming the argument.
+
+    A payment lies between the day the first collection window opens and 31 December of the year
+    after the last payment day the notice provides for (a payment just after the period is still
+    answered, e.g. as too late); a newborn is born from 1 January of the year before the coverage
+    year to the end of cover.
+    """
+    low, last = table.domain(rules)
+    high = dt.date(last.year + 1, 12, 31)
+    notice = f"{rules.jurisdiction} {rules.coverage_year}"
+    if person.paid is not None and not low <= person.paid <= high:
+        _fail("--paid", f"{person.paid} is outside this notice: {notice} speaks about payments from {low} "
+                        f"(its first collection window opens) to {high}")
+    if person.circumstance == "newborn" and person.born is not None:
+        earliest, end = dt.date(rules.coverage_year - 1, 1, 1), rules.coverage.period.end
+        if person.born < earliest:
+            _fail("--born", f"{person.born} is too early for a newborn of {notice} (born from {earliest}); "
+                            "quote an older person without --event newborn")
+        if person.born > end:
+            _fail("--born", f"{person.born} is after the coverage period of {notice} ends ({end})")
+
+
 def _yuan(value: int | None, upper: bool = False) -> str:
     if value is None:
         return "not stated in this notice"
@@ -175,6 +198,7 @@ def render_quote(rules: RuleSet, q: Quote) -> str:
 def cmd_quote(args: argparse.Namespace) -> int:
     rules = load_rules(args.jurisdiction, args.year)
     person = build_person(args)
+    check_dates(rules, person)
     try:
         q = quote(rules, person, args.day_count)
     except InputError as exc:
@@ -188,32 +212,19 @@ def cmd_quote(args: argparse.Namespace) -> int:
     return 0
 
 
-class QuoteParser(argparse.ArgumentParser):
-    """A parser whose errors (unknown options included) are one line on stderr, exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
-        parsed, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
+class QuoteParser(OneLineParser):
+    """The parser of `policylib quote`: one-line errors, exit 2; an option given twice is refused."""
 
 
 def add_quote_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register `policylib quote` on the CLI's subparsers."""
-    parser_class = subparsers._parser_class
-    subparsers._parser_class = QuoteParser
-    try:
-        p = subparsers.add_parser(
-            "quote",
-            help="what a person pays, who pays the rest and from which day they are covered",
-            description=__doc__,
-        )
-    finally:
-        subparsers._parser_class = parser_class
+    p = add_one_line_parser(
+        subparsers,
+        "quote",
+        QuoteParser,
+        help="what a person pays, who pays the rest and from which day they are covered",
+        description=__doc__,
+    )
     p.add_argument("jurisdiction", help="e.g. guizhou (see `policylib list`)")
     p.add_argument("year", help="coverage year, e.g. 2021")
     p.add_argument("--category", action="append", metavar="ID",

@@ -196,7 +196,8 @@ def test_a_failing_cell_is_refused_naming_notebook_and_cell(
     err = capfd.readouterr().err
     assert "book/profiles/alpha-2021.ipynb" in err
     assert '"jurisdiction": "alpha"' in err and '"year": 2021' in err
-    assert "cell 3 `total = 1`" in err
+    # The template's own cell: the parameters papermill injects after cell 2 do not shift the count.
+    assert "notebooks/profile.ipynb cell 3 of 3 `total = 1`" in err
     assert "ZeroDivisionError" in err
     assert "Traceback" not in err
     assert not (tmp_path / "book" / "profiles" / "alpha-2021.ipynb").exists()
@@ -216,7 +217,8 @@ def test_a_failed_build_keeps_the_last_good_html(tmp_path: Path) -> None:
 
     # A template that raises: the build fails before the HTML and leaves it alone.
     write_template(tmp_path, "financing", "raise RuntimeError('broken template')", title="# Financing")
-    with pytest.raises(BookBuildError, match=r"financing\.ipynb.*cell 1 .*RuntimeError: broken template"):
+    broken = r"notebooks/financing\.ipynb cell 2 of 2 `raise .*RuntimeError: broken template"
+    with pytest.raises(BookBuildError, match=broken):
         pipeline.build(tmp_path, **kwargs)
     assert {p: p.read_bytes() for p in paths.html.rglob("*.html")} == before
 

@@ -238,7 +238,10 @@ def test_diff_between_two_revisions(repo: Path, capsys: pytest.CaptureFixture[st
     assert "_build" not in out
     assert main(["diff", "--rev", second]) == 0  # the work tree holds what was committed last
     assert capsys.readouterr().out.startswith("no published figure changed (1 notebooks compared)")
-    assert main(["diff", "--rev", first, "--rev", second, "--only", "zhaoqing-2021"]) == 0
+    assert main(["diff", "--rev", first, "--rev", second, "--only", "guizhou-2021"]) == 1
+    capsys.readouterr()
+    assert main(["diff", "--rev", first, "--rev", second, "--only", "zhaoqing-2021"]) == 2  # not in either book
+    assert "--only 'zhaoqing-2021'" in capsys.readouterr().err
 
 
 def test_diff_against_the_current_rules(repo: Path, monkeypatch: pytest.MonkeyPatch,

@@ -17,6 +17,7 @@ in catalogue order (which sets the colours). Every file is written only when its
 from __future__ import annotations
 
 import concurrent.futures as cf
+import copy
 import hashlib
 import json
 import logging
@@ -34,6 +35,8 @@ from typing import Any, Protocol
 import nbformat
 import yaml
 
+from policylib.book.lock import build_lock
+from policylib.book.stopping import signals_deferred, stop_trees, worker_signals
 from policylib.paths import ENV_HOME, project_root
 
 FORMAT_VERSION = 1
@@ -153,6 +156,14 @@ class Paths:
     @property
     def doctrees(self) -> Path:
         return self.build / ".doctrees"
+
+    @property
+    def previous(self) -> Path:
+        return self.build / ".previous"
+
+    @property
+    def lock(self) -> Path:
+        return self.build / ".lock"
 
     @property
     def hashes(self) -> Path:
@@ -369,7 +380,7 @@ def _digest_files(root: Path, files: Iterable[Path]) -> str:
 SOURCE_FILES = ("clean.txt", "meta.yaml", "corrections.yaml")
 # The build's own code: notebooks do not import it (policylib/book/render.py and the like they do).
 BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py",
-                           "sphinx_escape.py"})
+                           "sphinx_escape.py", "lock.py", "stopping.py"})
 
 
 def input_files(root: Path) -> list[Path]:
@@ -678,12 +689,39 @@ def _first_line(source: str) -> str:
     return ""
 
 
-def _describe_failure(task: Task, index: int | None, source: str, error: str) -> str:
+def injected_at(template: nbformat.NotebookNode, parameters: dict[str, Any]) -> int | None:
+    """Where papermill inserts the injected-parameters cell: after the cell tagged ``parameters``, else first.
+
+    None when nothing is injected (no parameters).
+    """
+    if not parameters:
+        return None
+    for index, cell in enumerate(template.cells):
+        if TAG_PARAMETERS in cell.metadata.get("tags", []):
+            return index + 1
+    return 0
+
+
+def template_cell(template: nbformat.NotebookNode, parameters: dict[str, Any], index: int | None) -> str:
+    """Name the executed notebook's cell ``index`` as the template's cell, counted from 1 as a reader counts.
+
+    The cell papermill injects has no place in the template: it is named by the cell it follows.
+    """
+    if index is None:
+        return "a cell"
+    injected = injected_at(template, parameters)
+    if injected is not None and index == injected:
+        return f"the parameters injected after cell {injected}" if injected else "the parameters injected first"
+    if injected is not None and index > injected:
+        index -= 1
+    return f"cell {index + 1} of {len(template.cells)}"
+
+
+def _describe_failure(task: Task, where: str, source: str, error: str) -> str:
     params = json.dumps(task.parameters, ensure_ascii=False, sort_keys=True)
-    where = f"cell {index}" if index is not None else "a cell"
     line = _first_line(source)
     first = error.strip().splitlines()[0] if error.strip() else "error"
-    return f"{task.label} (template {task.template_label}, parameters {params}): {where} `{line}` raised {first}"
+    return f"{task.label}: {task.template_label} {where} `{line}` raised {first} (parameters {params})"
 
 
 def find_error(nb: nbformat.NotebookNode) -> tuple[int, str, str] | None:
@@ -696,7 +734,9 @@ def find_error(nb: nbformat.NotebookNode) -> tuple[int, str, str] | None:
 
 
 def _worker_init(root: str) -> None:
-    """Per-process set-up: the project root for kernels, and kernel noise kept off the terminal."""
+    """Per-process set-up: the project root for kernels, kernel noise kept off the terminal, and
+    signals left to the build (which ends its workers and their kernels itself)."""
+    worker_signals()
     os.environ[ENV_HOME] = root
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["PYTHONHASHSEED"] = "0"
@@ -719,6 +759,7 @@ def execute(task: Task) -> _Outcome:
         from papermill.exceptions import PapermillExecutionError
 
         nb = nbformat.read(task.template, as_version=4)
+        template = copy.deepcopy(nb)
         fill_markdown(nb, task.fields)
         try:
             executed = papermill.execute_notebook(
@@ -733,11 +774,14 @@ def execute(task: Task) -> _Outcome:
                 cwd=task.cwd,
             )
         except PapermillExecutionError as exc:
-            message = _describe_failure(task, exc.cell_index, exc.source, f"{exc.ename}: {exc.evalue}")
+            where = template_cell(template, task.parameters, exc.cell_index)
+            message = _describe_failure(task, where, exc.source, f"{exc.ename}: {exc.evalue}")
             return _Outcome(task.output, time.perf_counter() - start, error=message)
         found = find_error(executed)
         if found is not None:
-            return _Outcome(task.output, time.perf_counter() - start, error=_describe_failure(task, *found))
+            index, source, error = found
+            message = _describe_failure(task, template_cell(template, task.parameters, index), source, error)
+            return _Outcome(task.output, time.perf_counter() - start, error=message)
         text = dumps(normalise(executed, task.output))
         return _Outcome(task.output, time.perf_counter() - start, text=text)
     except Exception as exc:
@@ -763,14 +807,30 @@ def _remove_stale(paths: Paths, jobs: Sequence[Job], hashes: dict[str, dict[str,
 
 
 def run_tasks(tasks: Sequence[Task], workers: int, root: Path) -> Iterator[_Outcome]:
-    """Execute tasks in a process pool, yielding outcomes as they finish."""
-    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),)) as pool:
+    """Execute tasks in a process pool, yielding outcomes as they finish.
+
+    If the caller stops early (an exception, a signal, the generator closed), the workers and their
+    kernels are ended at once rather than left to finish their notebooks.
+    """
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),))
+    try:
         futures = [pool.submit(execute, task) for task in tasks]
         for future in cf.as_completed(futures):
             try:
                 yield future.result()
             except cf.process.BrokenProcessPool:
                 raise BookBuildError("a notebook worker process died; run again with --jobs 1") from None
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown()
+
+
+def stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """End a pool's worker processes and everything they started (kernels), and drop its queued tasks."""
+    workers = [p.pid for p in getattr(pool, "_processes", {}).values() if p.pid]
+    stop_trees(workers)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def execute_notebooks(
@@ -835,8 +895,9 @@ def execute_notebooks(
         for task in tasks:
             Path(task.cwd).mkdir(parents=True, exist_ok=True)
     pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    running = run_tasks(tasks, pool_size, paths.root) if tasks else None
     try:
-        for done, outcome in enumerate(run_tasks(tasks, pool_size, paths.root) if tasks else (), start=1):
+        for done, outcome in enumerate(running or (), start=1):
             progress = f"[{done}/{len(todo)}] book/{outcome.output}"
             if outcome.error is not None or outcome.text is None:
                 failures.append(outcome.error or f"book/{outcome.output}: no output")
@@ -853,6 +914,8 @@ def execute_notebooks(
                 report.rewritten.append(outcome.output)
             echo(f"{progress} {outcome.seconds:.1f}s{'' if changed else ' (unchanged)'}")
     finally:
+        if running is not None:
+            running.close()  # ends the workers now if this loop was cut short
         _save_hashes(paths.hashes, hashes)
     if failures:
         raise BookBuildError("notebook execution failed:\n" + "\n".join(f"  {f}" for f in sorted(failures)))
@@ -897,14 +960,22 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
         str(paths.staging),
         str(paths.doctrees),
     ]
-    proc = subprocess.run(command, cwd=paths.root, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
+    sphinx = subprocess.Popen(
+        command, cwd=paths.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        stdout, stderr = sphinx.communicate()
+    except BaseException:
+        stop_trees([sphinx.pid])
+        shutil.rmtree(paths.staging, ignore_errors=True)
+        raise
+    if sphinx.returncode != 0:
         shutil.rmtree(paths.staging, ignore_errors=True)
         # Warnings raised while reading a page are not repeated for a cached doctree: start afresh.
         shutil.rmtree(paths.doctrees, ignore_errors=True)
-        details = "\n".join(line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()).strip()
+        details = "\n".join(line for line in (stderr + stdout).splitlines() if line.strip()).strip()
         raise BookBuildError(
-            "HTML build failed; book/_build/html was left as it was.\n" + (details or f"exit {proc.returncode}")
+            "HTML build failed; book/_build/html was left as it was.\n" + (details or f"exit {sphinx.returncode}")
         )
     (paths.staging / DIGEST_FILE).write_text(digest + "\n", encoding="utf-8")
     _publish(paths)
@@ -913,14 +984,29 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
 
 
 def _publish(paths: Paths) -> None:
-    """Swap the staging directory in for the published HTML."""
-    old = paths.build / ".previous"
+    """Swap the staging directory in for the published HTML (the two renames are not cut apart by a signal)."""
+    old = paths.previous
     if old.exists():
         shutil.rmtree(old)
-    if paths.html.exists():
-        os.rename(paths.html, old)
-    os.rename(paths.staging, paths.html)
+    with signals_deferred():
+        if paths.html.exists():
+            os.rename(paths.html, old)
+        os.rename(paths.staging, paths.html)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(paths: Paths) -> None:
+    """Undo what a build that was killed outright left behind (to be called holding the build lock).
+
+    A staging directory is removed; published HTML moved aside but not replaced is put back.
+    """
+    if paths.staging.exists():
+        shutil.rmtree(paths.staging)
+    if paths.previous.exists():
+        if paths.html.exists():
+            shutil.rmtree(paths.previous)
+        else:
+            os.rename(paths.previous, paths.html)
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -935,11 +1021,33 @@ def build(
     html: bool = True,
     entries: Sequence[EntryLike] | None = None,
     templates: Sequence[Template] | None = None,
+    wait: bool = True,
     echo: Callable[[str], None] = print,
 ) -> BuildReport:
-    """Run the whole build; raise BookBuildError with a readable message when it fails."""
+    """Run the whole build; raise BookBuildError with a readable message when it fails.
+
+    One build of a book runs at a time: another one waits for it, or raises :class:`BuildLocked`
+    when ``wait`` is false. A build that stops (an error, SIGTERM, Ctrl-C) ends every process it
+    started and leaves the published HTML as it was.
+    """
     paths = Paths(Path(root) if root is not None else project_root())
-    templates = TEMPLATES if templates is None else templates
+    with build_lock(paths.lock, wait=wait, echo=echo):
+        recover(paths)
+        return _build(paths, jobs=jobs, force=force, only=only, html=html, entries=entries,
+                      templates=TEMPLATES if templates is None else templates, echo=echo)
+
+
+def _build(
+    paths: Paths,
+    *,
+    jobs: int | None,
+    force: bool,
+    only: Sequence[str],
+    html: bool,
+    entries: Sequence[EntryLike] | None,
+    templates: Sequence[Template],
+    echo: Callable[[str], None],
+) -> BuildReport:
     files = file_digests(paths.root)
     entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
     all_jobs = plan(entries, templates)
@@ -952,13 +1060,15 @@ def build(
     write_book_files(paths, all_jobs, generated=generated)
     pages_run = start_generated_pages(paths, files, force=force) if generated else None
     try:
-        report = execute_notebooks(paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo)
+        report = execute_notebooks(
+            paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo
+        )
+        finish_generated_pages(paths, pages_run, echo)
     except BaseException:
         if pages_run is not None:
-            pages_run.process.kill()
+            stop_trees([pages_run.process.pid])
             pages_run.process.communicate()
         raise
-    finish_generated_pages(paths, pages_run, echo)
     if not report.executed and report.up_to_date:
         echo(f"{len(report.up_to_date)} notebooks up to date")
     for rel in report.removed:
