@@ -13,7 +13,7 @@ from policylib.citation import cited_values, shown, verify
 from policylib.citation import number_in as number_in  # re-exported for callers of the check
 from policylib.loader import LineMap, Problem, RuleFileError, field_name, load
 from policylib.model import Amount, AssistedGroup, Categories, Cited, NationalStandard, ResidentClass, RuleSet
-from policylib.paths import rules_dir, sources_dir
+from policylib.paths import rules_dir
 from policylib.source_check import SOURCE_FILES, check_source, source_directories
 from policylib.source_texts import SourceTexts, clean_problems
 from policylib.tablecheck import check_table
@@ -108,6 +108,8 @@ def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, t
             cite_loc = (*loc, "cite", index)
             text = texts.text(source_id)
             if text is None:
+                if texts.exists(source_id):  # a source without clean.txt: reported once, for the source
+                    continue
                 report.problems.append(
                     Problem(path, lines.line(cite_loc), field_name((*cite_loc, "source")),
                             f"unknown source '{source_id}' (no sources/{source_id}/clean.txt)")
@@ -266,7 +268,7 @@ def _check_sources(directories: list[Path], cited: list[str], report: Report) ->
         if problems:
             ids.remove(directory.name)
     for source_id in ids:
-        if (sources_dir() / source_id / "meta.yaml").is_file():
+        if SourceTexts.exists(source_id):
             report.problems.extend(clean_problems(source_id))
 
 
@@ -296,5 +298,5 @@ def check_paths(paths: list[Path] | None = None) -> Report:
             continue
         report.files += 1
         _check_rule_file(path, known, texts, report)
-    _check_sources(source_dirs, texts.loaded, report)
+    _check_sources(source_dirs, texts.requested, report)
     return report

@@ -4,12 +4,14 @@ in the clause it cites, and whether ``clean.txt`` is what ``received.txt``, ``me
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from policylib import sources
 from policylib.loader import Problem
 
 REBUILD = "run `policylib sources --rebuild`"
+SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class SourceTexts:
@@ -29,9 +31,16 @@ class SourceTexts:
         return self._texts[source_id]
 
     @property
-    def loaded(self) -> list[str]:
-        """Ids of the sources read so far that have a clean text."""
-        return [s for s, text in self._texts.items() if text is not None]
+    def requested(self) -> list[str]:
+        """Ids of the sources asked for so far."""
+        return list(self._texts)
+
+    @staticmethod
+    def exists(source_id: str) -> bool:
+        """Whether a source id names a source directory (one holding a meta.yaml)."""
+        if not SOURCE_ID.fullmatch(source_id):
+            return False
+        return (sources.sources_dir() / source_id / sources.META_FILE).is_file()
 
     def clauses(self, source_id: str) -> dict[str, str]:
         """Clause path -> its text with its sub-clauses (the clause split of the book's sources page)."""
