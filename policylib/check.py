@@ -77,6 +77,12 @@ def cited_objects(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Cited]
                 yield from cited_objects(item, sub)
 
 
+def own_values(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, object]]:
+    """Numbers, dates and month-days held by a cited object itself (not by nested cited objects)."""
+    for value_loc, value, _ in cited_values(model, loc):
+        yield value_loc, value
+
+
 def _labels(model: BaseModel) -> dict[Loc, str]:
     """The name of each group and resident class by location: the label of its values in a quote."""
     out: dict[Loc, str] = {}
