@@ -228,42 +228,36 @@ def expectation(owner: BaseModel, name: str, label: str | None = None,
 
 Value = int | float | dt.date | str
 SKIPPED_FIELDS = {"cite", "status", "note", "refers_to", "interpretation", "id"}
+_MONTH_DAY = re.compile(r"\d\d-\d\d")
 
 
-def cited_values(obj: BaseModel, loc: Loc, label: str | None = None) -> Iterator[tuple[Loc, Value, Expect]]:
-    """Numbers, dates and month-days held by a cited object itself (not by nested cited objects), each with
-    what it must be in a quote. ``label`` names the object's values (a group's or class's name)."""
+def _is_value(item: object) -> bool:
+    if isinstance(item, bool):
+        return False
+    return isinstance(item, int | float | dt.date) or (isinstance(item, str) and bool(_MONTH_DAY.fullmatch(item)))
+
+
+def cited_values(obj: BaseModel, loc: Loc, label: str | None = None,
+                 term: tuple[int, int] | None = None) -> Iterator[tuple[Loc, Value, Expect]]:
+    """Numbers, dates and month-days held by a cited object itself or by its uncited parts (conditions,
+    shares), not by nested cited objects; each with what it must be in a quote. ``label`` names the
+    object's values (a group's or class's name); ``term`` places a ratio share in its list."""
     for name in type(obj).model_fields:
         if name in SKIPPED_FIELDS:
             continue
         value = getattr(obj, name)
         items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        ratios = [s for s in value if isinstance(s, LevelShare) and s.ratio is not None] \
+            if isinstance(value, list) else []
         for index, item in items:
             sub = (*loc, name) if index is None else (*loc, name, index)
-            if isinstance(item, Cited | bool) or item is None:
+            if isinstance(item, Cited):
                 continue
             if isinstance(item, BaseModel):
-                siblings = value if isinstance(value, list) else []
-                ratios = [s for s in siblings if isinstance(s, LevelShare) and s.ratio is not None]
                 places = [i for i, s in enumerate(ratios) if s is item]
-                term = (places[0], len(ratios)) if places else None
-                for field_name, field_value in _plain(item):
-                    yield (*sub, field_name), field_value, expectation(item, field_name, None, term)
-            elif isinstance(item, int | float | dt.date) or (isinstance(item, str) and _MONTH_DAY.fullmatch(item)):
-                yield sub, item, expectation(obj, name, label)
-
-
-_MONTH_DAY = re.compile(r"\d\d-\d\d")
-
-
-def _plain(model: BaseModel) -> Iterator[tuple[str, Value]]:
-    """The numbers, dates and month-days held by a nested (uncited) object, such as a condition."""
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int | float | dt.date) or (isinstance(value, str) and _MONTH_DAY.fullmatch(value)):
-            yield name, value
+                yield from cited_values(item, sub, None, (places[0], len(ratios)) if places else None)
+            elif _is_value(item):
+                yield sub, item, expectation(obj, name, label, term)
 
 
 # --------------------------------------------------------------------------- matching
