@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from policylib import sources
 from policylib.catalogue import CATEGORIES_FILE, rule_paths
+from policylib.citation import cited_values, shown, verify
+from policylib.citation import number_in as number_in  # re-exported for callers of the check
 from policylib.crosscheck import category_tree, duplicate_ids, national_name, national_years, stray_files
 from policylib.loader import LineMap, Problem, RuleFileError, field_name, load
-from policylib.model import Categories, Cited, NationalStandard, RuleSet
+from policylib.model import Amount, AssistedGroup, Categories, Cited, NationalStandard, ResidentClass, RuleSet
 from policylib.paths import rules_dir
 from policylib.source_check import SOURCE_FILES, check_source, source_directories
+from policylib.source_texts import SourceTexts, clean_problems
 from policylib.tablecheck import check_table
 from policylib.todo import todo_problems, without_duplicates
 
 Loc = tuple[str | int, ...]
-SKIPPED_FIELDS = {"cite", "status", "note", "refers_to", "interpretation", "id"}
 EVENTS_BY_CIRCUMSTANCE = {
     "newborn": {"born"},
     "employee_lapse": {"lapsed"},
@@ -58,12 +56,13 @@ class Report:
     def summary(self) -> str:
         return (
             f"{self.files} rule files: {self.values} values ({self.stated} stated and cited, "
-            f"{self.not_stated} explicitly not stated); {self.citations} citations and "
-            f"{self.numbers} numbers and dates verified against the cleaned sources; 0 unverified; "
+            f"{self.not_stated} explicitly not stated); {self.citations} citations "
+            f"(each in the clause it cites) and {self.numbers} numbers and dates verified against the cleaned "
+            f"sources; 0 unverified; "
             f"{self.assumed} values in not-stated fields recorded as interpretations; decision tables: "
             f"{self.table_rules} start rules ({self.table_not_stated} explicitly not stated) tried on "
             f"{self.table_persons:,} persons, no overlap and no gap; "
-            f"{self.sources} source directories (meta.yaml, corrections.yaml) valid"
+            f"{self.sources} source directories (meta.yaml, corrections.yaml, clean.txt up to date) valid"
         )
 
 
@@ -81,98 +80,31 @@ def cited_objects(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, Cited]
 
 
 def own_values(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, object]]:
-    """Numbers, dates and month-days held by an object itself (not by nested cited objects)."""
-    for name in type(model).model_fields:
-        if name in SKIPPED_FIELDS:
-            continue
-        value = getattr(model, name)
-        items = enumerate(value) if isinstance(value, list) else [(None, value)]
-        for index, item in items:
-            sub = (*loc, name) if index is None else (*loc, name, index)
-            if isinstance(item, Cited):
-                continue
-            if isinstance(item, BaseModel):
-                yield from own_values(item, sub)
-            elif isinstance(item, bool) or item is None:
-                continue
-            elif isinstance(item, int | float | dt.date) or (
-                isinstance(item, str) and re.fullmatch(r"\d\d-\d\d", item)
-            ):
-                yield sub, item
+    """Numbers, dates and month-days held by a cited object itself (not by nested cited objects)."""
+    for value_loc, value, _ in cited_values(model, loc):
+        yield value_loc, value
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+def _labels(model: BaseModel) -> dict[Loc, str]:
+    """The name of each group and resident class by location: the label of its values in a quote."""
+    out: dict[Loc, str] = {}
+    for loc, obj in cited_objects(model):
+        if isinstance(obj, AssistedGroup | ResidentClass):
+            out[loc] = obj.name_zh
+    return out
 
 
-CHINESE_DIGITS = "零一二三四五六七八九十"
+def coverage_years(model: RuleSet | NationalStandard) -> frozenset[int]:
+    """The years a rule file speaks about: its coverage year with the year before and the year after."""
+    years = {model.coverage_year} if isinstance(model, RuleSet) else {model.standard_year, model.governs_coverage_year}
+    return frozenset(y + d for y in years for d in (-1, 0, 1))
 
 
-def number_in(value: float, quote: str) -> bool:
-    """Whether a number is written in the quote as digits (not as part of a longer number), or, from 1 to 10,
-    as a Chinese numeral counting something (二级, 三个月, 十年)."""
-    text = str(int(value)) if float(value).is_integer() else repr(float(value))
-    squashed = _squash(quote)
-    if re.search(rf"(?<![\d.]){re.escape(text)}(?![\d]|\.\d)", squashed):
-        return True
-    if float(value).is_integer() and 1 <= value <= 10:
-        numeral = CHINESE_DIGITS[int(value)]
-        pattern = rf"(?<![{CHINESE_DIGITS}]){numeral}(?=[级年个月日周岁次倍成])"
-        return re.search(pattern, squashed) is not None
-    return False
-
-
-def date_forms(day: dt.date) -> list[str]:
-    """The ways a notice writes a date: with or without the year, or as a month end (月底)."""
-    forms = [f"{day.year}年{day.month}月{day.day}日", f"{day.month}月{day.day}日"]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        forms += [f"{day.year}年{day.month}月底", f"{day.month}月底"]
-    return forms
-
-
-def value_in(value: object, quote: str) -> bool:
-    """Whether a value (number, date or MM-DD) appears in a quote."""
-    squashed = _squash(quote)
-    if isinstance(value, dt.date):
-        return any(form in squashed for form in date_forms(value))
-    if isinstance(value, str):
-        month, day = (int(x) for x in value.split("-"))
-        return f"{month}月{day}日" in squashed
-    number = float(value)  # type: ignore[arg-type]
-    if isinstance(value, float) and 0 < number < 1:  # a share: 0.75 is written 75%
-        percent = round(number * 100, 6)
-        text = str(int(percent)) if percent.is_integer() else repr(percent)
-        return f"{text}%" in squashed or f"{text}％" in squashed or number_in(number, quote)
-    return number_in(number, quote)
-
-
-class _Texts:
-    """Cleaned source texts, loaded once."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, str | None] = {}
-        self.errors: dict[str, str] = {}
-
-    def get(self, source_id: str) -> str | None:
-        if source_id not in self.cache:
-            try:
-                self.cache[source_id] = sources.clean_text(source_id)
-            except (sources.SourceError, OSError) as exc:
-                self.cache[source_id] = None
-                self.errors[source_id] = str(exc)
-        return self.cache[source_id]
-
-    def why_missing(self, source_id: str) -> str:
-        """Why a source's text is missing: an unknown source, or a clean.txt that cannot be read."""
-        error = self.errors.get(source_id, "")
-        if error.startswith(("unknown source", "missing file")):
-            return f"unknown source '{source_id}' (no sources/{source_id}/clean.txt)"
-        return f"the text of source '{source_id}' cannot be read: {error}"
-
-
-def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, texts: _Texts,
+def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, texts: SourceTexts,
                 report: Report) -> None:
     counts = report.per_file.setdefault(path.name, {"values": 0, "citations": 0, "not_stated": 0})
+    labels = _labels(model)
+    years = coverage_years(model)
     for loc, obj in cited_objects(model):
         report.values += 1
         counts["values"] += 1
@@ -182,8 +114,10 @@ def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, t
         for index, citation in enumerate(obj.cite):
             source_id = citation.source or model.source
             cite_loc = (*loc, "cite", index)
-            text = texts.get(source_id)
+            text = texts.text(source_id)
             if text is None:
+                if texts.exists(source_id):  # a source without clean.txt: reported once, for the source
+                    continue
                 report.problems.append(
                     Problem(path, lines.line(cite_loc), field_name((*cite_loc, "source")), texts.why_missing(source_id))
                 )
@@ -194,22 +128,29 @@ def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, t
                             f"quote not found verbatim in sources/{source_id}/clean.txt: {citation.quote!r}")
                 )
                 continue
+            wrong_clause = texts.clause_problem(source_id, citation.clause, citation.quote)
+            if wrong_clause is not None:
+                report.problems.append(
+                    Problem(path, lines.line((*cite_loc, "clause")), field_name((*cite_loc, "clause")), wrong_clause)
+                )
+                continue
             report.citations += 1
             counts["citations"] += 1
         if obj.stated:
             report.stated += 1
         quotes = [c.quote for c in obj.cite]
-        for value_loc, value in own_values(obj, loc):
-            if any(value_in(value, q) for q in quotes):
+        label = labels.get(loc, labels.get(loc[:-1]) if isinstance(obj, Amount) else None)
+        for value_loc, value, expect in cited_values(obj, loc, label):
+            reason = verify(value, quotes, expect, years)
+            if reason is None:
                 report.numbers += 1
                 continue
             if not obj.stated and obj.interpretation is not None:
                 report.assumed += 1
                 continue
-            shown = value.isoformat() if isinstance(value, dt.date) else value
             report.problems.append(
                 Problem(path, lines.line(value_loc), field_name(value_loc),
-                        f"{shown} does not appear in its citation's quote"
+                        f"{shown(value)} does not appear in its citation's quote" + (f" {reason}" if reason else "")
                         + ("" if obj.stated else " (a not-stated value needs an interpretation to carry it)"))
             )
 
@@ -298,7 +239,7 @@ def _decision_table(model: RuleSet, lines: LineMap, path: Path, report: Report) 
                                        f"decision table {finding.kind}: {finding.describe()}"))
 
 
-def _check_rule_file(path: Path, known: set[str], texts: _Texts, report: Report,
+def _check_rule_file(path: Path, known: set[str], texts: SourceTexts, report: Report,
                      nationals: list[tuple[Path, NationalStandard, LineMap]]) -> None:
     """Schema, placeholders, then (once nothing is left to fill) provenance and logic of one file.
 
@@ -325,11 +266,18 @@ def _check_rule_file(path: Path, known: set[str], texts: _Texts, report: Report,
             _decision_table(model, lines, path, report)
 
 
-def _check_sources(directories: list[Path], report: Report) -> None:
+def _check_sources(directories: list[Path], cited: list[str], report: Report) -> None:
+    """Each source directory's files and its clean.txt against what its received text and corrections give;
+    the clean.txt of every other cited source as well."""
     for directory in directories:
         problems = check_source(directory)
+        if not problems and SourceTexts.exists(directory.name):
+            problems = clean_problems(directory.name)
         report.problems.extend(problems)
         report.sources += not problems
+    for source_id in sorted(set(cited) - {d.name for d in directories}):
+        if SourceTexts.exists(source_id):
+            report.problems.extend(clean_problems(source_id))
 
 
 def _check_categories(path: Path, report: Report) -> set[str]:
@@ -365,7 +313,7 @@ def check_paths(paths: list[Path] | None = None) -> Report:
     for path in rule_files:
         if path.name == CATEGORIES_FILE and path.absolute() != main_categories.absolute():
             _check_categories(path, report)
-    texts = _Texts()
+    texts = SourceTexts()
     nationals: list[tuple[Path, NationalStandard, LineMap]] = []
     for path in rule_files:
         if path.name == CATEGORIES_FILE:
@@ -373,5 +321,5 @@ def check_paths(paths: list[Path] | None = None) -> Report:
         report.files += 1
         _check_rule_file(path, known, texts, report, nationals)
     report.problems.extend(national_years(nationals))
-    _check_sources(source_dirs, report)
+    _check_sources(source_dirs, texts.requested, report)
     return report
