@@ -109,7 +109,8 @@ def check_dates(rules: RuleSet, person: Person) -> None:
     A payment lies between the day the first collection window opens and 31 December of the year
     after the last payment day the notice provides for (a payment just after the period is still
     answered, e.g. as too late); a newborn is born from 1 January of the year before the coverage
-    year to the end of cover.
+    year to the end of cover. No other date (a birth, a lapse, a discharge, a release, a recognition)
+    lies after the last day the notice speaks about.
     """
     low, last = table.domain(rules)
     high = dt.date(last.year + 1, 12, 31)
@@ -117,6 +118,10 @@ def check_dates(rules: RuleSet, person: Person) -> None:
     if person.paid is not None and not low <= person.paid <= high:
         _fail("--paid", f"{person.paid} is outside this notice: {notice} speaks about payments from {low} "
                         f"(its first collection window opens) to {high}")
+    for name in ("born", "lapsed", "discharged", "released", "recognised"):
+        day = getattr(person, name, None)
+        if day is not None and day > high:
+            _fail(f"--{name}", f"{day} is outside this notice: {notice} speaks about days up to {high}")
     if person.circumstance == "newborn" and person.born is not None:
         earliest, end = dt.date(rules.coverage_year - 1, 1, 1), rules.coverage.period.end
         if person.born < earliest:

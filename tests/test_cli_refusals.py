@@ -77,6 +77,12 @@ QUOTE_REFUSALS = [
      ["1950-01-01", "too early for a newborn", "born from 2020-01-01"]),
     (["--event", "newborn", "--born", "2022-03-01", "--paid", "2022-06-10"], "--born",
      ["after the coverage period", "2021-12-31"]),
+    (["--paid", "2021-03-01", "--event", "employee_lapse", "--lapsed", "2030-01-01"], "--lapsed",
+     ["2030-01-01", "outside this notice", "up to 2023-12-31"]),
+    (["--paid", "2021-03-01", "--event", "veteran", "--discharged", "2024-01-01"], "--discharged",
+     ["outside this notice"]),
+    (["--paid", "2021-03-01", "--category", "tekun", "--recognised", "2099-05-01"], "--recognised",
+     ["outside this notice"]),
     (["--paid", "2021-03-01", "--paid", "2021-03-02"], "--paid given twice", []),
     (["--paid", "2021-03-01", "--pai", "2021-03-02"], "--paid given twice", []),  # an abbreviation is the same flag
     (["--paid", "2021-03-01", "--json", "--json"], "--json given twice", []),
@@ -99,6 +105,9 @@ def test_quote_still_answers_dates_the_notice_speaks_about() -> None:
     assert opening.returncode == 0, opening.stderr
     newborn = run_cli("quote", "guizhou", "2021", "--event", "newborn", "--born", "2020-12-20", "--paid", "2021-02-01")
     assert newborn.returncode == 0, newborn.stderr
+    lapse = run_cli("quote", "guizhou", "2021", "--event", "employee_lapse", "--lapsed", "2021-01-10",
+                    "--paid", "2021-03-01")
+    assert lapse.returncode == 0, lapse.stderr
     repeated = run_cli("quote", "guizhou", "2021", "--paid", "2021-03-01", "--category", "tekun",
                        "--category", "dibao_rural_1")  # --category is meant to repeat
     assert repeated.returncode == 0, repeated.stderr
