@@ -61,7 +61,7 @@
     return withoutIds(rs, words + start);
   }
   function reasonWords(rs, q) {
-    if (/^rule '[^']*' applies$/.test(q.payable_reason)) return "A rule of the notice applies: " + ruleWords(rs, q) + ".";
+    if (/^rule '[^']*' applies$/.test(q.payable_reason)) return "A rule of the notice applies: see the rule applied and its clause below.";
     return withoutIds(rs, q.payable_reason);
   }
 
@@ -289,7 +289,7 @@
       if (box) box.classList.add("pl-calc-error");
       var p = el("p", { "class": "pl-calc-status pl-calc-input" });
       p.appendChild(el("strong", null, "Check the inputs: "));
-      p.appendChild(document.createTextNode(humanError(q)));
+      p.appendChild(document.createTextNode(humanError(rs, q)));
       output.appendChild(p);
       output.setAttribute("data-state", "error");
       summary.textContent = "Check the inputs ↓";
@@ -380,10 +380,12 @@
     output.appendChild(profile);
   }
 
-  function humanError(q) {
+  function humanError(rs, q) {
     var name = q.error.replace(/^--/, "").replace(/-/g, "_");
     var words = data.input_words[name];
-    return (words ? words + ": " : "") + q.message.replace(/^[^:]*: /, "");
+    var message = q.message.replace(/^[^:]*: /, "").replace(/\ban? ([a-z][a-z0-9_]*) quote needs the [a-z_]+ date/,
+      function (all, id) { return "needed for " + (data.circumstances[id] || "this circumstance"); });
+    return (words ? words + ": " : "") + withoutIds(rs, message);
   }
 
   writeAddress(state);
