@@ -450,7 +450,7 @@ def _date_words(day: dt.date | None) -> str:
     return _words(day) if day is not None else "a day not stated in this notice"
 
 
-def _summary(rules: RuleSet, rule: StartRule | None, q: engine.Quote, pays: str, rest: str) -> str:
+def _summary(rule: StartRule | None, q: engine.Quote) -> str:
     """The answer in one or two plain sentences."""
     if q.rule is None:
         return f"No rule of this notice applies: {q.payable_reason}."
@@ -464,7 +464,10 @@ def _summary(rules: RuleSet, rule: StartRule | None, q: engine.Quote, pays: str,
         if q.waiting_days:
             cover += f", after a waiting period (待遇等待期) of {q.waiting_days} days"
         cover += "."
-    return f"They pay {pays}; {rest}. {cover}"
+    due = _money(q.personal_due, q.personal_due_is_upper_bound)
+    if q.subsidy and q.personal_due is not None:
+        due += f", after {q.subsidy} yuan of assistance"
+    return f"They pay {due}. {cover}"
 
 
 def _ordinary(rules: RuleSet, convention: daycount.Convention) -> engine.Quote:
@@ -561,7 +564,7 @@ def answer(case: Case, convention: daycount.Convention = daycount.DEFAULT_CONVEN
         case=case, quote=q, pays=pays, rest=rest, cover=cover, waiting=waiting, rule=q.rule,
         rule_words=rule_words(rules, rule) if rule is not None else None,
         explanation=explanation, citations=_dedupe(q.citations),
-        summary=_summary(rules, rule, q, pays, rest),
+        summary=_summary(rule, q),
         day_counting=counting if _counts_days(rule, q) else None,
         consult=consult,
         mistakes=mistakes(rules, case, q, rule, convention),
