@@ -465,8 +465,8 @@ def _summary(rule: StartRule | None, q: engine.Quote) -> str:
             cover += f", after a waiting period (待遇等待期) of {q.waiting_days} days"
         cover += "."
     due = _money(q.personal_due, q.personal_due_is_upper_bound)
-    if q.subsidy and q.personal_due is not None:
-        due += f", after {q.subsidy} yuan of assistance"
+    if q.subsidy and q.personal_due is not None and q.personal_contribution is not None:
+        due += f": the personal contribution of {q.personal_contribution} yuan less {q.subsidy} yuan of assistance"
     return f"They pay {due}. {cover}"
 
 
