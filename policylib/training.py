@@ -7,7 +7,14 @@ Cases are generated from each rule file's own dates and groups, never from a lis
 * a person in two assisted groups paying in the window (``two_groups``);
 * an assisted person enrolling outside the window under a rule for their groups (``assisted_late``);
 * a newborn (``newborn``), someone leaving employee insurance (``employee_lapse``), and the other
-  circumstances the file has rules for (``other``: discharged soldiers, released prisoners, migrants).
+  circumstances the file has rules for (``other``: discharged soldiers, released prisoners, migrants);
+* a person whom a not-stated rule of the file covers (``not_stated``): the answer is that the notice does
+  not say, with what it leaves open and the document it refers to, never a figure filled in.
+
+Each answer is put in plain words (:attr:`Answer.summary`), with the rule described without its id, the
+day counting only where days are counted, and the common mistakes a trainee would make
+(:func:`mistakes`), each derived from the engine (the answer under the ordinary rule, the cover a
+payment would give without the waiting period, the help of two groups added up), never written by hand.
 
 Dates are placed relative to the file's windows and coverage period (e.g. a child born 61 days after
 the coverage period starts, 3 March in a calendar year, enrolled 20 or 99 days later). A case is kept
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -32,16 +40,20 @@ __all__ = [
     "PROFILE_KINDS",
     "Answer",
     "Case",
+    "Mistake",
     "all_cases",
     "answer",
     "answers",
     "by_kind",
     "cases",
+    "mistakes",
     "payer_words",
+    "rule_words",
 ]
 
-KINDS = ("ordinary", "late_payer", "newborn", "two_groups", "employee_lapse", "assisted_late", "other")
-PROFILE_KINDS = ("ordinary", "late_payer", "newborn", "employee_lapse")
+KINDS = ("ordinary", "late_payer", "newborn", "two_groups", "employee_lapse", "assisted_late", "other",
+         "not_stated")
+PROFILE_KINDS = ("ordinary", "late_payer", "newborn", "employee_lapse", "not_stated")
 KIND_TITLES = {
     "ordinary": "An ordinary resident paying in the window (普通居民按期缴费)",
     "late_payer": "A late payer (集中征缴期后缴费)",
@@ -50,6 +62,7 @@ KIND_TITLES = {
     "employee_lapse": "Someone leaving employee insurance (职工医保中断后参加居民医保)",
     "assisted_late": "An assisted person enrolling outside the window (资助对象动态参保)",
     "other": "Other circumstances: discharged soldiers, released prisoners, migrant workers",
+    "not_stated": "Where the notice is silent (未明确规定)",
 }
 EVENT_WORDS = {
     "born": "born",
@@ -92,8 +105,22 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A wrong answer a trainee would likely give, and why the notice says otherwise."""
+
+    wrong: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Answer:
-    """The engine's answer to a case, in words, with the rule applied and the citations."""
+    """The engine's answer to a case, in words, with the rule applied and the citations.
+
+    ``rule`` is the rule's id (for tests and links, never shown); ``rule_words`` describes it in plain
+    words. ``explanation`` holds the engine's notes except the day-counting convention, which is in
+    ``day_counting`` only when the answer counts days (a waiting period, a limit of N days or months).
+    ``consult`` says, where the notice leaves the answer open, what it leaves open and which document
+    it refers to."""
 
     case: Case
     quote: engine.Quote
@@ -105,6 +132,10 @@ class Answer:
     rule_words: str | None
     explanation: tuple[str, ...]
     citations: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    summary: str = ""
+    day_counting: str | None = None
+    consult: str | None = None
+    mistakes: tuple[Mistake, ...] = ()
 
 
 # --------------------------------------------------------------------------- dates
@@ -168,6 +199,8 @@ def _matches(rules: RuleSet, person: engine.Person, rule: StartRule, convention:
 
 
 def _kind(rules: RuleSet, rule: StartRule) -> str:
+    if not rule.stated:
+        return "not_stated"
     if rule.circumstance == "regular":
         if rule.categories:
             return "assisted_late"
@@ -177,6 +210,11 @@ def _kind(rules: RuleSet, rule: StartRule) -> str:
     if rule.circumstance in ("newborn", "employee_lapse"):
         return rule.circumstance
     return "other"
+
+
+def _stated_kind(rules: RuleSet, rule: StartRule) -> str:
+    """The kind a rule would have if it were stated (the wording of its question)."""
+    return _kind(rules, rule.model_copy(update={"status": "stated"}))
 
 
 def _question(rules: RuleSet, rule: StartRule, kind: str, person: engine.Person) -> str:
@@ -270,7 +308,7 @@ def cases(rules: RuleSet, kinds: Sequence[str] = KINDS,
     found: dict[str, list[Case]] = {k: [] for k in KINDS}
     for kind, rule, person in _rule_cases(rules, convention):
         bucket = found[kind]
-        question = _question(rules, rule, kind, person)
+        question = _question(rules, rule, _stated_kind(rules, rule) if kind == "not_stated" else kind, person)
         bucket.append(Case(rules.jurisdiction, rules.coverage_year, label, kind, len(bucket) + 1, question,
                            person, expected_rule=rule.id))
     pair = _two_groups(rules)
@@ -328,6 +366,166 @@ def payer_words(payer: str | None) -> str:
     return f"{gloss}: {name.removesuffix(')')}" if name else gloss
 
 
+DAY_COUNTED_CONDITIONS = ("paid_within", "paid_after")
+DAY_COUNTED_STARTS = ("after_payment_period", "variable_wait")
+
+
+def _counts_days(rule: StartRule | None, q: engine.Quote) -> bool:
+    """Whether the answer counts days: a waiting period, or a limit of N days or months after an event."""
+    if q.waiting_days:
+        return True
+    if rule is None:
+        return False
+    return rule.starts.kind in DAY_COUNTED_STARTS or any(c.kind in DAY_COUNTED_CONDITIONS for c in rule.when)
+
+
+def _plain(rules: RuleSet, text: str) -> str:
+    """Words of :mod:`policylib.compare` without the windows' ids."""
+    for window in rules.enrolment.windows:
+        text = text.replace(f" ({window.id})", "")
+    return text
+
+
+def rule_words(rules: RuleSet, rule: StartRule) -> str:
+    """A start rule in plain words: for whom, on which conditions, and from which day cover starts."""
+    conditions = [_plain(rules, condition_words(rules, c)) for c in rule.when]
+    if rule.categories:
+        names = {c.id: c.name_zh for c in catalogue.categories().categories}
+        conditions.insert(0, f"only for {'、'.join(names.get(c, c) for c in rule.categories)}")
+    words = ' and '.join(conditions) or 'any payment'
+    if not rule.stated:
+        return f"{words}: the notice does not say what is due or when cover starts"
+    if rule.starts.kind == "not_stated":
+        refers = f" (the notice refers to {rule.refers_to})" if rule.refers_to else ""
+        return f"{words}; the day cover starts is not stated{refers}"
+    return f"{words}; cover from {_plain(rules, start_words(rules, rule))}"
+
+
+def _without_ids(rules: RuleSet, text: str) -> str:
+    """Text of a rule file or of the engine with the ids it names (rules, categories) put in words."""
+    def rule_name(match: re.Match[str]) -> str:
+        rule = by_id.get(match.group(1))
+        if rule is None:
+            return match.group(0)
+        conditions = [_plain(rules, condition_words(rules, c)) for c in rule.when]
+        return f"the rule that applies when {' and '.join(conditions)}" if conditions else "the notice's general rule"
+
+    by_id = {r.id: r for r in rules.coverage.start_rules}
+    names = {c.id: c.name_zh for c in catalogue.categories().categories}
+    text = re.sub(r"(?:rule )?'([a-z][a-z0-9_]*)'", lambda m: rule_name(m) if m.group(1) in by_id
+                  else names.get(m.group(1), m.group(0)), text)
+    return re.sub(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b",
+                  lambda m: rule_name(m) if m.group(1) in by_id else names.get(m.group(1), m.group(0)), text)
+
+
+def _explanation(rules: RuleSet, notes: Iterable[str]) -> tuple[tuple[str, ...], str | None]:
+    """The engine's notes without the day-counting note (returned apart) and with ids put in words."""
+    kept: list[str] = []
+    counting = None
+    for note in dict.fromkeys(notes):
+        if note.startswith("Day counting:"):
+            counting = note.removeprefix("Day counting:").strip()
+            continue
+        if note.startswith("Reading of rule '"):
+            note = "Reading encoded:" + note.partition("':")[2]
+        kept.append(_without_ids(rules, note))
+    return tuple(kept), counting
+
+
+def _consult(rules: RuleSet, rule: StartRule | None, q: engine.Quote) -> str | None:
+    """What the notice leaves open for this answer and the document it refers to, from the rule file."""
+    if rule is None or (rule.stated and q.coverage_start is not None and q.personal_due is not None):
+        return None
+    parts: list[str] = []
+    if rule.note:
+        parts.append(_without_ids(rules, rule.note))
+    if rule.refers_to:
+        parts.append(f"The notice refers to {rule.refers_to}: consult it for this case.")
+    elif not rule.stated:
+        parts.append("The notice names no other document for this case: its answer is not stated.")
+    return " ".join(parts) or None
+
+
+def _date_words(day: dt.date | None) -> str:
+    return _words(day) if day is not None else "a day not stated in this notice"
+
+
+def _summary(rule: StartRule | None, q: engine.Quote) -> str:
+    """The answer in one or two plain sentences."""
+    if q.rule is None:
+        return f"No rule of this notice applies: {q.payable_reason}."
+    if rule is not None and not rule.stated:
+        return ("The notice does not say what this person pays or from which day they are covered: "
+                "the answer is not stated in this notice.")
+    if q.coverage_start is None:
+        cover = "The day their cover starts is not stated in this notice."
+    else:
+        cover = f"They are covered from {_words(q.coverage_start)}"
+        if q.waiting_days:
+            cover += f", after a waiting period (待遇等待期) of {q.waiting_days} days"
+        cover += "."
+    due = _money(q.personal_due, q.personal_due_is_upper_bound)
+    if q.subsidy and q.personal_due is not None and q.personal_contribution is not None:
+        due += f": the personal contribution of {q.personal_contribution} yuan less {q.subsidy} yuan of assistance"
+    return f"They pay {due}. {cover}"
+
+
+def _ordinary(rules: RuleSet, convention: daycount.Convention) -> engine.Quote:
+    """The answer for an ordinary resident paying in the main window (the answer trainees default to)."""
+    person = engine.reference_facts(rules, engine.Person(paid=_midpoint(_main_window(rules))))
+    return engine.quote(rules, person, convention)
+
+
+def _cover_words(q: engine.Quote) -> str:
+    return f"cover from {_words(q.coverage_start)}" if q.coverage_start is not None else "cover not stated"
+
+
+def mistakes(rules: RuleSet, case: Case, q: engine.Quote, rule: StartRule | None,
+             convention: daycount.Convention = daycount.DEFAULT_CONVENTION) -> tuple[Mistake, ...]:
+    """The wrong answers a trainee would likely give to this case, each derived from the engine's figures."""
+    found: list[Mistake] = []
+    main = _main_window(rules)
+    if case.kind not in ("ordinary", "two_groups") and rule is not None:
+        usual = _ordinary(rules, convention)
+        if not rule.stated and usual.personal_due is not None:
+            found.append(Mistake(
+                f"{usual.personal_due} yuan, {_cover_words(usual)}",
+                f"That is the answer for an ordinary resident paying in the {main.name_zh}. This notice has no "
+                "rule for this person: filling the gap with the ordinary rule invents policy. Say it is not "
+                "stated and name the document to consult."))
+        elif rule.stated and (usual.personal_due, usual.coverage_start) != (q.personal_due, q.coverage_start):
+            found.append(Mistake(
+                f"{_money(usual.personal_due)}, {_cover_words(usual)}",
+                f"That is the answer for an ordinary resident paying in the {main.name_zh}. This person falls under "
+                f"another rule of the notice, which gives {_money(q.personal_due)}, {_cover_words(q)}."))
+    if rule is not None and rule.stated and rule.due == "late_payer_total" and q.personal_contribution is not None \
+            and q.personal_due is not None and q.personal_due != q.personal_contribution:
+        found.append(Mistake(
+            f"{q.personal_contribution} yuan (the personal contribution alone)",
+            "After the collection window the person pays the personal contribution and the government subsidy "
+            f"together: {q.personal_due} yuan."))
+    if q.waiting_days and q.coverage_start is not None and q.paid is not None:
+        found.append(Mistake(
+            f"covered from the day of payment, {_words(q.paid)}",
+            f"Paying late buys cover only after a waiting period (待遇等待期) of {q.waiting_days} days: cover "
+            f"starts on {_words(q.coverage_start)}."))
+    if q.subsidy and q.personal_due and q.personal_contribution is not None:
+        found.append(Mistake(
+            "the assisted person pays nothing",
+            f"The assistance ({q.subsidy} yuan) covers only part of the personal contribution "
+            f"({q.personal_contribution} yuan), not the whole of it: the person still pays {_money(q.personal_due)}."))
+    if len(case.groups) >= 2 and q.personal_contribution is not None and q.personal_due is not None:
+        singles = [engine.assistance(rules, (c,)).amount for c in case.groups]
+        if all(a is not None for a in singles):
+            added = max(0, q.personal_contribution - sum(a for a in singles if a is not None))
+            if added != q.personal_due:
+                found.append(Mistake(
+                    f"{added} yuan (the help of both groups added up)",
+                    "A person in several assisted groups gets the highest help only (就高不就低), not the sum: "
+                    f"the person pays {_money(q.personal_due, q.personal_due_is_upper_bound)}."))
+    return tuple(found)
+
+
 def answer(case: Case, convention: daycount.Convention = daycount.DEFAULT_CONVENTION) -> Answer:
     """Quote the case's person with the engine and put the answer in words."""
     rules = catalogue.rules(case.jurisdiction, case.year)
@@ -358,15 +556,18 @@ def answer(case: Case, convention: daycount.Convention = daycount.DEFAULT_CONVEN
         waiting = "not stated" if q.rule is not None else "—"
     else:
         waiting = f"{q.waiting_days} days" if q.waiting_days else "none"
-    rule_words = None
-    if rule is not None:
-        conditions = [condition_words(rules, c) for c in rule.when]
-        if rule.categories:
-            conditions.insert(0, f"only for {', '.join(rule.categories)}")
-        rule_words = f"{' and '.join(conditions) or 'any payment'}; cover from {start_words(rules, rule)}"
+    explanation, counting = _explanation(rules, q.notes)
+    consult = _consult(rules, rule, q)
+    if consult and rule is not None and rule.note:  # said once, under what to consult
+        explanation = tuple(e for e in explanation if _without_ids(rules, rule.note) not in e)
     return Answer(
-        case=case, quote=q, pays=pays, rest=rest, cover=cover, waiting=waiting, rule=q.rule, rule_words=rule_words,
-        explanation=tuple(dict.fromkeys(q.notes)), citations=_dedupe(q.citations),
+        case=case, quote=q, pays=pays, rest=rest, cover=cover, waiting=waiting, rule=q.rule,
+        rule_words=rule_words(rules, rule) if rule is not None else None,
+        explanation=explanation, citations=_dedupe(q.citations),
+        summary=_summary(rule, q),
+        day_counting=counting if _counts_days(rule, q) else None,
+        consult=consult,
+        mistakes=mistakes(rules, case, q, rule, convention),
     )
 
 

@@ -221,8 +221,9 @@ def _expect_shown(tab: Any, q: engine.Quote) -> None:
     if q.coverage_start is not None:
         assert cover == f"{q.coverage_start} to {q.coverage_end} ({q.covered_days} days)"
     if q.rule is not None:
-        assert _shown(tab, ".pl-calc-rule code") == q.rule
-    assert q.payable_reason in _shown(tab, ".pl-calc-status")
+        assert tab.locator("#pl-calc-answer .pl-calc-rule [data-rule]").get_attribute("data-rule") == q.rule
+        assert "_" not in q.rule or q.rule not in tab.locator("#pl-calc-answer").inner_text()
+    assert tab.locator("#pl-calc-answer .pl-calc-status").get_attribute("data-reason") == q.payable_reason
 
 
 def test_the_form_shows_the_engines_answer(page: Any, project: Path) -> None:

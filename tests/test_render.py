@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pandas as pd
@@ -147,14 +148,38 @@ def test_single_year_notes() -> None:
     assert "no local rule can have moved" in render.local_changes_html(empty, [E("alpha", 2021)])
 
 
-def test_case_questions_and_answers_are_numbered_alike() -> None:
-    cases = training.all_cases(kinds=("newborn",))
-    questions = render.questions_html(cases, prefix="3.")
-    answers = render.answers_html(training.answers(cases), prefix="3.")
-    for n in range(1, len(cases) + 1):
-        assert f"<strong>3.{n}</strong>" in questions
-        assert f'<p class="pl-title">3.{n} ' in answers
-    assert "No rule file has a rule" in render.questions_html([])
+def test_each_exercise_holds_its_own_answer_only() -> None:
+    """Each question is followed by its own reveal, holding only its own answer: as many reveals as questions,
+    each with the number of its question and its own summary; rule ids never appear."""
+    answers = training.answers(training.all_cases(kinds=("late_payer", "newborn")))
+    out = render.exercises_html(answers, prefix="3.")
+    blocks = out.split('<div class="pl-question"')[1:]
+    assert len(blocks) == len(answers) == out.count('<details class="pl-reveal">')
+    for n, (block, a) in enumerate(zip(blocks, answers, strict=True), 1):
+        assert f'id="q-3-{n}"' in block and f"<strong>3.{n}</strong>" in block
+        assert f"Show the answer to 3.{n}</summary>" in block
+        question, _, revealed = block.partition("<details")
+        assert html.escape(a.case.question, quote=False) in question
+        assert html.escape(a.summary, quote=True) in revealed
+        assert all(html.escape(other.summary, quote=True) not in revealed
+                   for other in answers if other.summary != a.summary)
+        assert a.rule is None or "_" not in a.rule or a.rule not in re.sub(r"<[^>]+>", " ", block)
+    assert "No rule file has a rule" in render.exercises_html([])
+
+
+def test_day_counting_is_shown_only_where_days_are_counted() -> None:
+    answers = training.answers(training.all_cases())
+    shown = [a for a in answers if "<dt>Day counting</dt>" in render.case_answer(a)]
+    assert shown and len(shown) < len(answers)
+    for a in answers:
+        assert ("<dt>Day counting</dt>" in render.case_answer(a)) == (a.day_counting is not None)
+
+
+def test_training_controls_hide_answers_in_the_sheet_and_show_them_in_print() -> None:
+    out = render.training_controls()
+    assert 'id="pl-sheet"' in out and "window.print()" in out
+    assert "@media print" in out and "::details-content" in out
+    assert "body:has(#pl-sheet:checked) details.pl-reveal" in out
 
 
 def test_page_style_is_one_block() -> None:

@@ -796,25 +796,90 @@ def calculator_link(case: Any, text: str = "Try it in the calculator (计算器)
                   None, css="pl-calc-link")
 
 
+TRAINING_STYLE = """
+.pl-question { margin: 0.6em 0 1.4em 0; }
+.pl-question > p { margin-bottom: 0.3em; }
+details.pl-reveal > summary { cursor: pointer; color: #0a58ca; font-weight: 600; }
+details.pl-reveal[open] > summary { margin-bottom: 0.3em; }
+.pl-answer { border-left: 3px solid #8c959f; padding: 0.2em 0 0.2em 0.8em; overflow-wrap: anywhere; }
+.pl-answer .pl-summary { font-weight: 600; }
+.pl-answer dd { margin-left: 1em; }
+.pl-print-controls { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.4em 0.8em; background: #f6f8fa; }
+.pl-print-controls p { margin: 0.3em 0; }
+.pl-print { margin-left: 0.5em; }
+body:has(#pl-sheet:checked) details.pl-reveal { display: none; }
+@media print {
+  details.pl-reveal::details-content { content-visibility: visible; display: block; }
+  details.pl-reveal > summary, .pl-print-controls, .pl-calc-link { display: none !important; }
+  .bd-header, .bd-header-article, .header-article, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer,
+  .bd-footer-article, .prev-next-area, .bd-footer-content, nav, footer, .headerlink, #jb-print-toc,
+  .tag_hide-input > details.hide { display: none !important; }
+  .bd-article-container { max-width: none !important; }
+  .pl-question { break-inside: avoid; }
+  body:has(#pl-sheet:checked) details.pl-reveal { display: none !important; }
+}
+"""
+# Browsers without ::details-content print closed <details> empty: open them for printing, close them after.
+TRAINING_SCRIPT = """
+(function () {
+  var opened = [];
+  window.addEventListener('beforeprint', function () {
+    var sheet = document.getElementById('pl-sheet');
+    if (sheet && sheet.checked) { return; }
+    document.querySelectorAll('details.pl-reveal:not([open])').forEach(function (d) { d.open = true; opened.push(d); });
+  });
+  window.addEventListener('afterprint', function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+}());
+"""
+
+
+def _quoted_clauses(citations: Sequence[Mapping[str, str]]) -> list[tuple[str, object]]:
+    """The clauses an answer rests on, quoted and linked, under the name of their document (said once)."""
+    if not citations:
+        return [("Clauses quoted", badge("no clause"))]
+    documents: dict[str, list[Html]] = {}
+    for c in citations:
+        documents.setdefault(c.get("document") or c["source"], []).append(
+            join([clause(c["source"], c["clause"]), f"“{c['excerpt']}”"], " "))
+    return [(f"Clauses quoted from {document}", bullets(lines)) for document, lines in documents.items()]
+
+
+def training_controls() -> Html:
+    """The training page's print controls: a question-sheet toggle that hides every answer, a print button,
+    and the print stylesheet (answers shown, navigation hidden)."""
+    return _macro("print_controls", TRAINING_STYLE, TRAINING_SCRIPT)
+
+
 def case_question(case: Any, number: str) -> Html:
     """A worked case's question, numbered, with a link to the calculator filled in with its person."""
     return _macro("paragraph", esc(case.question) + Html(" ") + calculator_link(case), strong=number)
 
 
-def case_answer(answer: Any, number: str) -> Html:
-    """The engine's answer to a worked case: amounts, cover, the rule applied, explanation and citations."""
-    rule = (join([_macro("code", answer.rule), answer.rule_words and f"— {answer.rule_words}"], " ")
-            if answer.rule else badge(NO_RULE))
+def case_answer(answer: Any) -> Html:
+    """The engine's answer to a worked case in plain words: what is paid, cover, the rule and its clauses,
+    what the notice leaves open, the day counting only where days are counted, and the common mistakes."""
+    q = answer.quote
     items: list[tuple[str, object]] = [
         ("The person pays", answer.pays),
         ("The rest", answer.rest),
         ("Cover", answer.cover),
-        ("Waiting period", answer.waiting),
-        ("Rule applied", rule),
-        ("Explanation", bullets(answer.explanation)),
-        ("Citations", bullets(_citation_items(answer.citations)) or badge("no clause")),
     ]
-    return card(f"{number} {answer.case.label}", items)
+    if q.waiting_days:
+        items.append(("Waiting period (待遇等待期)", answer.waiting))
+    items.append(("Rule of the notice", answer.rule_words or badge(NO_RULE)))
+    items += _quoted_clauses(answer.citations)
+    if answer.consult:
+        items.append(("Where the notice is silent (未明确)", answer.consult))
+    if answer.day_counting:
+        items.append(("Day counting", answer.day_counting))
+    if answer.explanation:
+        items.append(("Notes", bullets(answer.explanation)))
+    if answer.mistakes:
+        items.append(("Common mistakes", bullets(_macro("mistake", m.wrong, m.why) for m in answer.mistakes)))
+    return _macro("answer_body", answer.summary, items)
 
 
 def case_numbers(cases: Sequence[Any], prefix: str = "") -> list[str]:
@@ -822,19 +887,15 @@ def case_numbers(cases: Sequence[Any], prefix: str = "") -> list[str]:
     return [f"{prefix}{i}" for i in range(1, len(cases) + 1)]
 
 
-def questions_html(cases: Sequence[Any], prefix: str = "") -> Html:
-    """The questions of a list of worked cases."""
-    if not cases:
-        return _macro("paragraph", "No rule file has a rule for this case yet.", em=True)
-    return Html("\n").join(case_question(c, n) for c, n in zip(cases, case_numbers(cases, prefix), strict=True))
-
-
-def answers_html(answers: Sequence[Any], prefix: str = "") -> Html:
-    """The answers of a list of worked cases, numbered as :func:`questions_html` numbers the questions."""
+def exercises_html(answers: Sequence[Any], prefix: str = "") -> Html:
+    """Worked cases as exercises: each question with its own control that reveals only its answer."""
     if not answers:
-        return _macro("paragraph", "No answers.", em=True)
+        return _macro("paragraph", "No rule file has a rule for this case yet.", em=True)
     numbers = case_numbers([a.case for a in answers], prefix)
-    return Html("\n").join(case_answer(a, n) for a, n in zip(answers, numbers, strict=True))
+    return Html("\n").join(
+        _macro("exercise", "q-" + n.replace(".", "-"), n, esc(a.case.question), calculator_link(a.case),
+               case_answer(a))
+        for a, n in zip(answers, numbers, strict=True))
 
 
 def cases_table(answers: Sequence[Any]) -> Html:
@@ -848,7 +909,7 @@ def cases_table(answers: Sequence[Any]) -> Html:
         Column("Pays", lambda r: r["a"].pays),
         Column("Cover", lambda r: r["a"].cover),
         Column("Waiting", lambda r: r["a"].waiting),
-        Column("Rule", lambda r: _macro("code", r["a"].rule) if r["a"].rule else badge(NO_RULE)),
+        Column("Rule of the notice", lambda r: r["a"].rule_words or badge(NO_RULE)),
         Column("Clauses", lambda r: join(dict.fromkeys(clause(c["source"], c["clause"]) for c in r["a"].citations),
                                          " ")),
     ], empty="The rule file has no rule for these cases.")

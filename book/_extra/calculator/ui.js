@@ -32,6 +32,39 @@
     return null;
   }
 
+  // --- plain words: the evaluator's texts name rules, windows, categories and classes by id; readers see names
+
+  function label(rs, id) {
+    var c = categoryOf(id);
+    if (c) return c.name_zh;
+    var found = rs.windows.concat(rs.classes).filter(function (x) { return x.id === id; })[0];
+    if (found) return found.name_zh;
+    if (data.circumstances[id]) return data.circumstances[id];
+    if (rs.start_rules.some(function (r) { return r.id === id; })) return "this rule";
+    return null;
+  }
+  function withoutIds(rs, text) {
+    return String(text)
+      .replace(/Reading of rule '[^']*': /g, "Reading encoded: ")
+      .replace(/the ordinary residents' rule '[^']*' applies/g, "the ordinary residents' rule applies")
+      .replace(/ \(([a-z][a-z0-9_]*)\)/g, function (all, id) { return label(rs, id) ? "" : all; })
+      .replace(/'([a-z][a-z0-9_]*)'/g, function (all, id) { return label(rs, id) || all; })
+      .replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, function (id) { return label(rs, id) || id.replace(/_/g, " "); })
+      .replace(/\bfor an? ([a-z]+) payment\b/g, function (all, id) {
+        return data.circumstances[id] ? "for a payment by " + data.circumstances[id] : all;
+      });
+  }
+  function ruleWords(rs, q) {
+    var words = (q.rule_words || []).join(" and ") || "any payment";
+    rs.windows.forEach(function (w) { words = words.split(" (" + w.id + ")").join(""); });
+    var start = q.start_words ? "; cover from " + q.start_words : "";
+    return withoutIds(rs, words + start);
+  }
+  function reasonWords(rs, q) {
+    if (/^rule '[^']*' applies$/.test(q.payable_reason)) return "A rule of the notice applies: see the rule applied and its clause below.";
+    return withoutIds(rs, q.payable_reason);
+  }
+
   // --- state from and to the address ------------------------------------------------------------------
 
   function readAddress() {
@@ -256,7 +289,7 @@
       if (box) box.classList.add("pl-calc-error");
       var p = el("p", { "class": "pl-calc-status pl-calc-input" });
       p.appendChild(el("strong", null, "Check the inputs: "));
-      p.appendChild(document.createTextNode(humanError(q)));
+      p.appendChild(document.createTextNode(humanError(rs, q)));
       output.appendChild(p);
       output.setAttribute("data-state", "error");
       summary.textContent = "Check the inputs ↓";
@@ -267,7 +300,8 @@
     if (q.payable === true) status.appendChild(el("strong", null, "Can enrol and pay (可以参保缴费). "));
     else if (q.payable === false) status.appendChild(el("strong", null, "Cannot enrol under this notice (不能参保). "));
     else { notStated(status); status.appendChild(document.createTextNode(" ")); }
-    status.appendChild(document.createTextNode(q.payable_reason));
+    status.setAttribute("data-reason", q.payable_reason);
+    status.appendChild(document.createTextNode(reasonWords(rs, q)));
     output.appendChild(status);
 
     var dl = el("dl", { "class": "pl-calc-figures" });
@@ -285,7 +319,7 @@
     row(dl, "Total premium (筹资总额)", q.payable === false ? "—" : money(q.total_premium, q.total_premium_is_minimum ? "at least " : ""), "pl-calc-total");
     if (q.resident_class) {
       var cls = rs.classes.filter(function (c) { return c.id === q.resident_class; })[0];
-      row(dl, "Resident class (居民类别)", cls ? cls.name_zh + " (" + cls.id + ")" : q.resident_class);
+      row(dl, "Resident class (居民类别)", cls ? cls.name_zh : q.resident_class);
     }
     var cover;
     if (q.coverage_start) cover = q.coverage_start + " to " + q.coverage_end + " (" + q.covered_days + " days)";
@@ -295,10 +329,8 @@
     row(dl, "Waiting days (等待期)", q.waiting_days === null ? (q.rule ? null : "—") : q.waiting_days === 0 ? "none (0)" : q.waiting_days + " days", "pl-calc-wait");
     var ruleNode = null;
     if (q.rule) {
-      ruleNode = el("span");
-      ruleNode.appendChild(el("code", null, q.rule));
-      var words = (q.rule_words || []).join(" and ") || "any payment";
-      ruleNode.appendChild(document.createTextNode(" — " + words + (q.start_words ? "; cover from " + q.start_words : "")));
+      ruleNode = el("span", { "data-rule": q.rule });
+      ruleNode.appendChild(document.createTextNode(ruleWords(rs, q)));
       var applied = rs.start_rules.filter(function (r) { return r.id === q.rule; })[0];
       (applied ? applied.cite : []).forEach(function (c) {
         var quoteLine = el("span", { "class": "pl-calc-rule-quote" });
@@ -338,7 +370,7 @@
       var det = el("details", { "class": "pl-calc-notes" });
       det.appendChild(el("summary", null, "Explanation (说明)"));
       var ul = el("ul");
-      notes.forEach(function (n) { ul.appendChild(el("li", null, n)); });
+      notes.forEach(function (n) { ul.appendChild(el("li", null, withoutIds(rs, n))); });
       det.appendChild(ul);
       output.appendChild(det);
     }
@@ -348,10 +380,12 @@
     output.appendChild(profile);
   }
 
-  function humanError(q) {
+  function humanError(rs, q) {
     var name = q.error.replace(/^--/, "").replace(/-/g, "_");
     var words = data.input_words[name];
-    return (words ? words + ": " : "") + q.message.replace(/^[^:]*: /, "");
+    var message = q.message.replace(/^[^:]*: /, "").replace(/\ban? ([a-z][a-z0-9_]*) quote needs the [a-z_]+ date/,
+      function (all, id) { return "needed for " + (data.circumstances[id] || "this circumstance"); });
+    return (words ? words + ": " : "") + withoutIds(rs, message);
   }
 
   writeAddress(state);
