@@ -254,6 +254,19 @@ def test_the_page_lists_what_moved_since_the_release(tmp_path: Path) -> None:
     assert page.count("<table") == 2  # the table and the data behind the chart
 
 
+def test_a_page_whose_tables_became_data_says_so_once(tmp_path: Path) -> None:
+    release_book(tmp_path, notebook(as_data=False))
+    diff.write_release(tmp_path)
+    release_book(tmp_path, notebook())
+    page = unescaped(changed_page.changed_page(tmp_path))
+    assert f"{changed_page.FORMAT_CHANGED} (Financing (筹资))." in page
+    assert "<table" not in page
+    release_book(tmp_path, notebook(note="All figures in yuan per person."))  # text moved too: cell by cell
+    page = changed_page.changed_page(tmp_path)
+    assert changed_page.FORMAT_CHANGED not in unescaped(page) and diff.FORMAT_NOTE_NEW in page
+    assert "<td>All figures in yuan.</td><td>All figures in yuan per person.</td>" in page
+
+
 def test_text_on_the_page_is_escaped(tmp_path: Path) -> None:
     release_book(tmp_path, notebook(label="<script>alert(1)</script>"))
     diff.write_release(tmp_path)
