@@ -250,8 +250,10 @@ def test_the_page_lists_what_moved_since_the_release(tmp_path: Path) -> None:
     page = changed_page.changed_page(tmp_path)
     assert "## [Financing chapter](chapters/financing.ipynb)" in page
     assert "<caption>Financing (筹资)</caption>" in page
-    assert "<tr><td>Guizhou 2021 / personal</td><td>280</td><td>290</td></tr>" in page
+    assert ('<tr><td>Guizhou 2021 / personal</td><td data-label="At the release">280</td>'
+            '<td data-label="Now">290</td></tr>') in page
     assert page.count("<table") == 2  # the table and the data behind the chart
+    assert "<style>" in page
 
 
 def test_a_page_whose_tables_became_data_says_so_once(tmp_path: Path) -> None:
@@ -264,7 +266,8 @@ def test_a_page_whose_tables_became_data_says_so_once(tmp_path: Path) -> None:
     release_book(tmp_path, notebook(note="All figures in yuan per person."))  # text moved too: cell by cell
     page = changed_page.changed_page(tmp_path)
     assert changed_page.FORMAT_CHANGED not in unescaped(page) and diff.FORMAT_NOTE_NEW in page
-    assert "<td>All figures in yuan.</td><td>All figures in yuan per person.</td>" in page
+    assert ('<td data-label="At the release">All figures in yuan.</td>'
+            '<td data-label="Now">All figures in yuan per person.</td>') in page
 
 
 def test_text_on_the_page_is_escaped(tmp_path: Path) -> None:
@@ -274,7 +277,7 @@ def test_text_on_the_page_is_escaped(tmp_path: Path) -> None:
     page = changed_page.changed_page(tmp_path)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; / personal" in page
-    assert "*[x](javascript:alert(1))*" in page and "<td>*[x](javascript:alert(1))*</td>" in page
+    assert '<td data-label="Now">*[x](javascript:alert(1))*</td>' in page  # in an HTML block: not markdown
 
 
 def test_an_unreadable_release_is_said_on_the_page(tmp_path: Path) -> None:
@@ -499,5 +502,5 @@ def check_rule_change_is_caught(source: Path, tmp_path: Path) -> None:
     built = _build_book(root, "guizhou-2021")
     assert built.returncode == 0, built.stdout + built.stderr
     page = (root / "book" / f"{changed_page.PAGE}.md").read_text(encoding="utf-8")
-    assert re.search(rf"<td>[^<]*\b{OLD}\b[^<]*</td><td>[^<]*\b{NEW}\b[^<]*</td></tr>", page), page
+    assert re.search(rf"<td[^>]*>[^<]*\b{OLD}\b[^<]*</td><td[^>]*>[^<]*\b{NEW}\b[^<]*</td></tr>", page), page
     assert f"]({PROFILE.removeprefix('book/')})" in page, page

@@ -34,17 +34,13 @@ def _pages(count: int) -> str:
     return f"{count} page" if count == 1 else f"{count} pages"
 
 
-def _where(change: diff.Change) -> str:
-    return change.where or "Text"
-
-
 def _rows(changes: Sequence[diff.Change]) -> list[tuple[str, str, str, str]]:
     rows = []
     for change in changes:
         if change.note:
-            rows.append((_where(change) if change.where else "Whole section", "", "", change.note))
+            rows.append((change.where or "Whole section", "", "", change.note))
         else:
-            rows.append((_where(change), change.old if change.old is not None else ABSENT,
+            rows.append((change.where, change.old if change.old is not None else ABSENT,
                          change.new if change.new is not None else ABSENT, ""))
     return rows
 
@@ -53,8 +49,8 @@ def _table_label(name: str) -> str:
     return " ".join(name.replace("_", " ").replace("-", " ").split())
 
 
-def _section(cell: diff.CellFigures, remark: str) -> str:
-    heading = cell.heading or "Opening of the page"
+def _section(cell: diff.CellFigures, remark: str, title: str = "") -> str:
+    heading = cell.heading if cell.heading and cell.heading != title else "Top of the page"
     return f"{heading} ({remark})" if remark else heading
 
 
@@ -75,10 +71,12 @@ def _notebook(d: diff.NotebookDiff) -> list[str]:
         for change in changes:
             groups.setdefault(change.table, []).append(change)
         for table, group in groups.items():
-            caption = _section(cell, remark)
+            caption = _section(cell, remark, d.title)
             if table:
                 caption += f": {_table_label(table)}"
-            out += [str(Markup(_macros().changes(caption, _rows(group)))), ""]
+            rows = _rows(group)
+            with_figure = any(where for where, *_ in rows)  # lines of text have no row or column to name
+            out += [str(Markup(_macros().changes(caption, rows, with_figure))), ""]
     return out
 
 
@@ -102,6 +100,7 @@ def changed_page(root: Path) -> str:
         out += [md_text(f"No figure moved: {_pages(compared)} compared, each shows what it showed at the release."), ""]
         return "\n".join(out)
     moved = sum(d.changes for d in diffs)
+    out += [str(Markup(_macros().style())), ""]
     out += [md_text(f"{moved} {'change' if moved == 1 else 'changes'} on {len(diffs)} of {_pages(compared)}."), ""]
     for d in diffs:
         out += _notebook(d)
