@@ -54,6 +54,7 @@ FORMAT_NOTE_NEW = "now published as data tables (before: printed text); not comp
 FORMAT_NOTE_OLD = "now printed as text (before: data tables); not compared value by value"
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.*\S)\s*$")
 _TITLE = re.compile(r"^\s*#\s+(.*\S)\s*$")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
 
 
 class DiffError(Exception):
@@ -371,9 +372,9 @@ def notebook_figures(text: str, path: str = "") -> NotebookFigures:
         if cell.get("cell_type") == "markdown":
             for line in source.splitlines():
                 if not title and (m := _TITLE.match(line)):
-                    title = m.group(1)
+                    title = _MD_ESCAPE.sub(r"\1", m.group(1))
                 if m := _HEADING.match(line):
-                    heading = m.group(1)
+                    heading = _MD_ESCAPE.sub(r"\1", m.group(1))
                     break
             continue
         if cell.get("cell_type") != "code":

@@ -280,6 +280,15 @@ def test_text_on_the_page_is_escaped(tmp_path: Path) -> None:
     assert '<td data-label="Now">*[x](javascript:alert(1))*</td>' in page  # in an HTML block: not markdown
 
 
+def test_headings_are_read_as_the_text_they_show() -> None:
+    nb = new_notebook()
+    nb.cells = [new_markdown_cell(r"# \<b\>Guizhou\</b\> \*2021\*"), new_markdown_cell(r"## A \[note\] \\ x"),
+                new_code_cell("show()", outputs=[data_output(frame(), "personal")])]
+    figures = diff.notebook_figures(nbformat.writes(nb))
+    assert figures.title == "<b>Guizhou</b> *2021*"
+    assert figures.cells[0].heading == "A [note] \\ x"
+
+
 def test_an_unreadable_release_is_said_on_the_page(tmp_path: Path) -> None:
     release_book(tmp_path, notebook())
     diff.release_path(tmp_path).write_text("{}", encoding="utf-8")
