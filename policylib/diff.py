@@ -1,14 +1,24 @@
 """`policylib diff`: which published figures of the book a rule change moves.
 
-The book's executed notebooks (``book/**/*.ipynb``) are its published figures. This module
-reads the text outputs of two versions of them and reports, per notebook and cell, each value
-that changed: table rows are aligned by their first column(s) and reported as
-``row / column: old → new``; text that is not a table is compared line by line. Images are not
-compared (every chart cell prints the data it draws as a text table).
+The book's executed notebooks (``book/**/*.ipynb``) are its published figures. A table of the
+book is published as data: an output carrying ``application/vnd.dataresource+json`` (pandas'
+``orient="table"`` JSON, schema and rows) with ``{"policylib": {"table": name}}`` in its
+metadata. This module reads those tables from two versions of the book and reports, per notebook
+and cell, each value that moved: rows are matched by the table's primary key (or, for a default
+integer index, by as many leading columns as make a row unique), columns by name, and each
+change is shown as ``row / column: old → new``.
 
-The two versions are either the committed book and what the current rule files produce (the
-templates are executed into a temporary directory with the book pipeline's own execution), or
-the committed notebooks at two git revisions (no execution). Exit status as for ``diff``:
+Outputs that are not data tables (prose, notes, an HTML block without a data form) are compared
+line by line on their visible text. A cell published as data on one side and only as text on the
+other (a book from before tables were published as data) is reported as a change of format, not
+value by value: ``policylib diff --rev`` across that change lists the cells, and the line diff of
+their text is not attempted. Images are not compared.
+
+The two versions are the committed book and what the current rule files produce (the templates
+are executed into a temporary directory with the book pipeline's own execution); the committed
+notebooks at one or two git revisions (no execution); or the figures recorded at the previous
+release (``book/release-figures.json``, written by ``policylib diff --record-release``) and the
+work tree's book, which the book's "What changed" page shows. Exit status as for ``diff``:
 0 nothing changed, 1 something changed, 2 trouble.
 
 Cells are numbered as nbval numbers them (``Cell N`` = the N-th code cell, from 0), so a line of
@@ -18,6 +28,7 @@ this report points at the same cell as a failing ``make test``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import difflib
 import json
 import os
@@ -25,8 +36,7 @@ import re
 import subprocess
 import sys
 import tempfile
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,479 +46,301 @@ from policylib.cli_args import add_one_line_parser
 from policylib.paths import project_root
 
 ARROW = "→"
+DATA_MIME = "application/vnd.dataresource+json"
 MAX_KEY_COLUMNS = 3
+RELEASE_FILE = "release-figures.json"  # under book/: the figures of the previous release
+RELEASE_FORMAT = 1
+FORMAT_NOTE_NEW = "now published as data tables (before: printed text); not compared value by value"
+FORMAT_NOTE_OLD = "now printed as text (before: data tables); not compared value by value"
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.*\S)\s*$")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
-_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_TITLE = re.compile(r"^\s*#\s+(.*\S)\s*$")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
 
 
 class DiffError(Exception):
     """The comparison could not be made; the message says why."""
 
 
-# ---------------------------------------------------------------------------- values and segments
+# ---------------------------------------------------------------------------- data tables
+
+
+def show_value(value: Any) -> str:
+    """A value of a data table as the report shows it (as stored: 160 stays 160, 160.0 stays 160.0)."""
+    if value is None:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return " ".join(value.split()) or "(empty)"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
-class Value:
-    """A table cell or a line: its text, and the links it carries (compared, shown only when they alone differ)."""
+class DataTable:
+    """A published table: key columns identify a row, the other columns hold its values."""
 
-    text: str
-    links: tuple[str, ...] = ()
-
-    def show(self, other: Value | None = None) -> str:
-        text = self.text if self.text else "(empty)"
-        if other is not None and other.text == self.text and other.links != self.links:
-            return f"{text} <{' '.join(self.links) or 'no link'}>"
-        return text
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table: column names, and rows of values (as many as columns)."""
-
-    header: tuple[str, ...]
-    rows: tuple[tuple[Value, ...], ...]
+    name: str
+    key: tuple[str, ...]  # empty: rows are matched by position
+    columns: tuple[str, ...]
+    rows: tuple[tuple[tuple[Any, ...], dict[str, Any]], ...]  # (key values, {column: value})
     caption: str = ""
 
+    def label(self, key: tuple[Any, ...]) -> str:
+        return ", ".join(show_value(v) for v in key)
+
+
+def _is_default_index(key: Sequence[str], data: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the primary key is pandas' default 0, 1, 2, … index (which names no row)."""
+    if list(key) != ["index"]:
+        return False
+    return [r.get("index") for r in data] == list(range(len(data)))
+
+
+def data_table(name: str, resource: Mapping[str, Any], caption: str = "") -> DataTable:
+    """A table from pandas' ``orient="table"`` JSON (``schema`` with ``fields`` and ``primaryKey``, ``data``)."""
+    schema = resource.get("schema") or {}
+    fields = [f for f in schema.get("fields") or [] if isinstance(f, Mapping) and "name" in f]
+    names = [str(f["name"]) for f in fields]
+    data = [r for r in resource.get("data") or [] if isinstance(r, Mapping)]
+    key = [str(k) for k in schema.get("primaryKey") or [] if str(k) in names]
+    if _is_default_index(key, data):
+        names.remove("index")
+        key = []
+    if not key:
+        for width in range(1, min(MAX_KEY_COLUMNS, len(names) - 1) + 1):
+            if len({tuple(show_value(r.get(c)) for c in names[:width]) for r in data}) == len(data):
+                key = names[:width]
+                break
+    columns = tuple(c for c in names if c not in key)
+    rows = []
+    for position, record in enumerate(data):
+        ident = tuple(record.get(c) for c in key) if key else (f"row {position + 1}",)
+        rows.append((ident, {c: record.get(c) for c in columns}))
+    return DataTable(name, tuple(key), columns, tuple(rows), caption)
+
 
 @dataclass(frozen=True)
-class Lines:
-    """Text that is not a table, line by line."""
+class Change:
+    """One published figure or line that moved: where, the value before and the value now (None: absent)."""
 
-    lines: tuple[str, ...]
+    where: str
+    old: str | None
+    new: str | None
+    table: str = ""  # the table it belongs to, when a cell has several
+    note: str = ""  # a remark instead of values (e.g. a change of format)
 
-
-Segment = Table | Lines
-
-
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _md_value(cell: str) -> Value:
-    links = tuple(m.group(2) for m in _MD_LINK.finditer(cell))
-    return Value(_clean(_MD_LINK.sub(r"\1", cell)), links)
-
-
-def _make_table(rows: list[list[Value]], header_rows: int, caption: str = "") -> Table | None:
-    """A table from a grid whose first ``header_rows`` rows name the columns."""
-    if not rows:
-        return None
-    width = max(len(r) for r in rows)
-    if width < 2:
-        return None
-    grid = [r + [Value("")] * (width - len(r)) for r in rows]
-    header_rows = max(1, min(header_rows, len(grid) - 1)) if len(grid) > 1 else 1
-    names = []
-    for j in range(width):
-        parts = list(dict.fromkeys(grid[i][j].text for i in range(header_rows) if grid[i][j].text))
-        names.append(" ".join(parts) or f"column {j + 1}")
-    return Table(tuple(names), tuple(tuple(r) for r in grid[header_rows:]), caption)
+    def line(self) -> str:
+        """The change as a line of the report."""
+        if self.note:
+            return f"{self.where}: {self.note}" if self.where else self.note
+        if self.where:
+            if self.old is None:
+                return f"{self.where}: added ({self.new})"
+            if self.new is None:
+                return f"{self.where}: removed ({self.old})"
+            return f"{self.where}: {self.old} {ARROW} {self.new}"
+        if self.old is None:
+            return f"+ {self.new}"
+        if self.new is None:
+            return f"- {self.old}"
+        return f"{self.old} {ARROW} {self.new}"
 
 
-# ---------------------------------------------------------------------------- text tables
+def _describe(columns: Sequence[str], values: Mapping[str, Any]) -> str:
+    return "; ".join(f"{c} {show_value(values.get(c))}" for c in columns)
 
 
-def _display_cells(line: str) -> list[str]:
-    """Characters of ``line`` laid out by display width (a wide character takes two cells)."""
-    cells: list[str] = []
-    for ch in line:
-        cells.append(ch)
-        if unicodedata.east_asian_width(ch) in "WF":
-            cells.append("\0")
-    return cells
-
-
-def _aligned(grid: Sequence[Sequence[str]], start: int, end: int) -> bool:
-    """Whether every non-empty cell of a column is right-aligned, or every one left-aligned."""
-    cells = []
-    for row in grid:
-        part = row[start:end]
-        if any(c != " " for c in part):
-            text = "".join(part)
-            cells.append((len(text) - len(text.lstrip(" ")), len(text) - len(text.rstrip(" "))))
-    return all(right == 0 for _, right in cells) or all(left == 0 for left, _ in cells)
-
-
-def _fixed_width(lines: Sequence[str], wide: bool) -> list[list[str]] | None:
-    """Split aligned columns, such as pandas prints, at blanks common to every line.
-
-    A blank common to every line may also fall inside a value ("not stated") or a column name
-    ("Guizhou 2021"): a piece with no name, or with no value in any row, is joined to the next.
-    """
-    grid = [_display_cells(line) if wide else list(line) for line in lines]
-    width = max(len(row) for row in grid)
-    for row in grid:
-        row.extend(" " * (width - len(row)))
-    blank = [all(row[j] == " " for row in grid) for j in range(width)]
-    spans: list[tuple[int, int]] = []
-    j = 0
-    while j < width:
-        if blank[j]:
-            j += 1
+def diff_tables(old: DataTable, new: DataTable) -> list[Change]:
+    """Each changed value (``row / column``), and added or removed rows and columns."""
+    changes: list[Change] = []
+    table = new.caption or new.name
+    for column in old.columns:
+        if column not in new.columns and column not in new.key:
+            changes.append(Change(f"column {column}", None, None, table, "removed"))
+    for column in new.columns:
+        if column not in old.columns and column not in old.key:
+            changes.append(Change(f"column {column}", None, None, table, "added"))
+    if old.key != new.key:  # rows named differently: compare them by position
+        before_key, now_key = ", ".join(old.key) or "position", ", ".join(new.key) or "position"
+        changes.append(Change("rows", None, None, table, f"named by {now_key} (before: {before_key})"))
+        old, new = _by_position(old), _by_position(new)
+    before = dict(old.rows)
+    shared = [c for c in new.columns if c in old.columns]
+    for ident, values in new.rows:
+        label = new.label(ident)
+        if ident not in before:
+            changes.append(Change(label, None, _describe(new.columns, values), table))
             continue
-        k = j
-        while k < width and not blank[k]:
-            k += 1
-        spans.append((j, k))
-        j = k
-
-    def cell(row: list[str], span: tuple[int, int]) -> str:
-        return "".join(row[span[0] : span[1]]).replace("\0", "").strip()
-
-    merged = True
-    while merged and len(spans) > 1:
-        merged = False
-        for i, span in enumerate(spans):
-            values = [cell(row, span) for row in grid[1:]]
-            # An unnamed column is only an index (the first column, a value in every row).
-            header_empty = not cell(grid[0], span) and (i > 0 or not all(values))
-            if header_empty or not any(values):
-                if i + 1 < len(spans):
-                    spans[i : i + 2] = [(span[0], spans[i + 1][1])]
-                else:
-                    spans[i - 1 : i + 1] = [(spans[i - 1][0], span[1])]
-                merged = True
-                break
-    if len(spans) < 2 or not all(_aligned(grid, s, e) for s, e in spans):
-        return None
-    return [[cell(row, span) for span in spans] for row in grid]
+        previous = before[ident]
+        for column in shared:
+            a, b = previous.get(column), values.get(column)
+            if a != b or type(a) is not type(b):
+                changes.append(Change(f"{label} / {column}", show_value(a), show_value(b), table))
+    now = {ident for ident, _ in new.rows}
+    for ident, values in old.rows:
+        if ident not in now:
+            changes.append(Change(old.label(ident), _describe(old.columns, values), None, table))
+    return changes
 
 
-def _text_table(lines: Sequence[str]) -> Table | None:
-    """A fixed-width table (such as a printed DataFrame): header line, then at least two rows."""
-    if len(lines) < 3 or any(not line.strip() for line in lines):
-        return None
-    best = None
-    for wide in (False, True):
-        best = _fixed_width(lines, wide)
-        if best is not None:
-            break
-    if best is None or not best[0][-1]:
-        return None
-    header_rows = 1
-    # pandas prints a named index on a line of its own under the column names.
-    if len(best) > 2 and best[1][0] and not any(best[1][1:]) and not best[0][0]:
-        header_rows = 2
-    return _make_table([[Value(c) for c in row] for row in best], header_rows)
+def _by_position(table: DataTable) -> DataTable:
+    rows = tuple(((f"row {i + 1}",), {**dict(zip(table.key, k, strict=False)), **v})
+                 for i, (k, v) in enumerate(table.rows))
+    return DataTable(table.name, (), table.key + table.columns, rows, table.caption)
 
 
-def _markdown_table(lines: Sequence[str]) -> Table | None:
-    if len(lines) < 2 or not _MD_SEPARATOR.match(lines[1]):
-        return None
-    rows = []
-    for i, line in enumerate(lines):
-        if i == 1:
+def diff_lines(old: Sequence[str], new: Sequence[str]) -> list[Change]:
+    """Changed lines of text; a one-line replacement is one change ``old → new``."""
+    out: list[Change] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
             continue
-        body = line.strip()
-        body = body[1:] if body.startswith("|") else body
-        body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
-        rows.append([_md_value(c.replace("\\|", "|")) for c in re.split(r"(?<!\\)\|", body)])
-    return _make_table(rows, 1)
-
-
-def text_segments(text: str, markdown: bool = False) -> list[Segment]:
-    """Tables and plain lines of a text output (paragraphs are separated by blank lines)."""
-    segments: list[Segment] = []
-    plain: list[str] = []
-
-    def flush() -> None:
-        if plain:
-            segments.append(Lines(tuple(plain)))
-            plain.clear()
-
-    paragraphs: list[list[str]] = [[]]
-    for line in text.rstrip("\n").split("\n"):
-        line = line.rstrip()
-        if line.strip():
-            paragraphs[-1].append(line)
-        elif paragraphs[-1]:
-            paragraphs.append([])
-    for para in paragraphs:
-        if not para:
+        if op == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
+            out.append(Change("", old[i1], new[j1]))
             continue
-        pipe = [i for i, line in enumerate(para) if line.lstrip().startswith("|")]
-        table = None
-        if pipe and pipe == list(range(pipe[0], pipe[-1] + 1)):
-            table = _markdown_table(para[pipe[0] : pipe[-1] + 1])
-            if table is not None:
-                plain.extend(para[: pipe[0]])
-                flush()
-                segments.append(table)
-                plain.extend(para[pipe[-1] + 1 :])
-                continue
-        if not markdown:
-            for skip in range(min(3, len(para) - 1)):  # a title line or two above a table
-                table = _text_table(para[skip:])
-                if table is not None:
-                    plain.extend(para[:skip])
-                    flush()
-                    segments.append(Table(table.header, table.rows, " ".join(para[:skip])))
-                    break
-            if table is not None:
-                continue
-        plain.extend(para)
-    flush()
-    return segments
-
-
-# ---------------------------------------------------------------------------- HTML
-
-
-_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "pre", "hr"}
-_SKIP_TAGS = {"style", "script"}
-
-
-class _HTMLSegments(HTMLParser):
-    """Tables and text lines of an HTML output; scripts and styles are ignored.
-
-    A description list (``<dl>``) is read as a two-column table: each term and its description,
-    captioned with the line of text above it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.segments: list[Segment] = []
-        self._text: list[str] = []
-        self._lines: list[str] = []
-        self._skip = 0
-        self._depth = 0  # table nesting
-        self._rows: list[tuple[bool, list[tuple[str, list[str], int, int, bool]]]] = []
-        self._row: list[tuple[str, list[str], int, int, bool]] | None = None
-        self._cell: list[str] | None = None
-        self._cell_links: list[str] = []
-        self._cell_span = (1, 1, False)
-        self._thead = False
-        self._caption: list[str] | None = None
-        self._captions: list[str] = []
-        self._in_dl = False
-        self._dl_rows: list[list[Value]] = []
-        self._dl_caption = ""
-
-    def _end_line(self) -> None:
-        line = _clean("".join(self._text))
-        if line:
-            self._lines.append(line)
-        self._text = []
-
-    def _flush_lines(self) -> None:
-        self._end_line()
-        if self._lines:
-            self.segments.append(Lines(tuple(self._lines)))
-            self._lines = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip += 1
-            return
-        a = dict(attrs)
-        if self._in_dl:
-            self._dl_start(tag, a)
-            return
-        if tag == "dl" and self._depth == 0:
-            self._end_line()
-            self._dl_caption = self._lines[-1] if self._lines else ""
-            self._flush_lines()
-            self._in_dl, self._dl_rows = True, []
-            return
-        if tag == "table":
-            self._depth += 1
-            if self._depth == 1:
-                self._flush_lines()
-                self._rows, self._captions = [], []
-            return
-        if self._depth != 1:
-            if tag == "a" and a.get("href") and self._cell is not None:
-                self._cell_links.append(a["href"] or "")
-            if tag in _BLOCK_TAGS and self._depth == 0:
-                self._end_line()
-            return
-        if tag == "thead":
-            self._thead = True
-        elif tag == "caption":
-            self._caption = []
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell, self._cell_links = [], []
-            colspan = int(a.get("colspan") or 1) if (a.get("colspan") or "1").isdigit() else 1
-            rowspan = int(a.get("rowspan") or 1) if (a.get("rowspan") or "1").isdigit() else 1
-            self._cell_span = (colspan, rowspan, tag == "th")
-        elif tag == "a" and a.get("href") and self._cell is not None:
-            self._cell_links.append(a["href"] or "")
-        elif tag in _BLOCK_TAGS and self._cell is not None:
-            self._cell.append(" ")
-
-    def _dl_start(self, tag: str, a: dict[str, str | None]) -> None:
-        if tag == "dt":
-            self._dl_rows.append([])
-            self._cell, self._cell_links = [], []
-        elif tag == "dd":
-            if not self._dl_rows:
-                self._dl_rows.append([Value("")])
-            self._cell, self._cell_links = [], []
-        elif tag == "a" and a.get("href") and self._cell is not None:
-            self._cell_links.append(a["href"] or "")
-        elif tag in _BLOCK_TAGS and self._cell is not None:
-            self._cell.append(" ")
-
-    def _dl_end(self, tag: str) -> None:
-        if tag in ("dt", "dd") and self._cell is not None:
-            value = Value(_clean("".join(self._cell)), tuple(self._cell_links))
-            row = self._dl_rows[-1]
-            if tag == "dd" and len(row) >= 2:  # several descriptions of one term
-                row[1] = Value(f"{row[1].text}; {value.text}", row[1].links + value.links)
-            else:
-                row.append(value)
-            self._cell = None
-        elif tag == "dl":
-            rows = tuple(tuple([*r, Value(""), Value("")][:2]) for r in self._dl_rows)
-            if rows:
-                self.segments.append(Table(("term", ""), rows, self._dl_caption))
-            self._in_dl, self._dl_rows = False, []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-            return
-        if self._in_dl:
-            self._dl_end(tag)
-            return
-        if tag == "table":
-            if self._depth == 1:
-                self._finish_table()
-            self._depth = max(0, self._depth - 1)
-            return
-        if self._depth != 1:
-            if tag in _BLOCK_TAGS and self._depth == 0:
-                self._end_line()
-            return
-        if tag == "thead":
-            self._thead = False
-        elif tag == "caption" and self._caption is not None:
-            self._captions.append(_clean("".join(self._caption)))
-            self._caption = None
-        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            colspan, rowspan, is_th = self._cell_span
-            self._row.append((_clean("".join(self._cell)), list(self._cell_links), colspan, rowspan, is_th))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self._rows.append((self._thead, self._row))
-            self._row = None
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        if self._in_dl:
-            if self._cell is not None:
-                self._cell.append(data)
-            return
-        if self._depth >= 1:
-            if self._caption is not None:
-                self._caption.append(data)
-            elif self._cell is not None:
-                self._cell.append(data)
-            return
-        self._text.append(data)
-
-    def _finish_table(self) -> None:
-        grid: list[list[Value]] = []
-        pending: dict[int, tuple[Value, int]] = {}  # column -> (value, rows still covered)
-        header_rows = 0
-        for index, (in_thead, cells) in enumerate(self._rows):
-            row: list[Value] = []
-            col = 0
-            queue = list(cells)
-            while queue or col in pending:
-                if col in pending:
-                    value, left = pending.pop(col)
-                    row.append(value)
-                    if left > 1:
-                        pending[col] = (value, left - 1)
-                    col += 1
-                    continue
-                text, links, colspan, rowspan, _ = queue.pop(0)
-                for _ in range(colspan):
-                    value = Value(text, tuple(links))
-                    row.append(value)
-                    if rowspan > 1:
-                        pending[col] = (value, rowspan - 1)
-                    col += 1
-            grid.append(row)
-            all_th = bool(cells) and all(c[4] for c in cells)
-            if (in_thead or all_th) and header_rows == index:
-                header_rows += 1
-        table = _make_table(grid, header_rows or 1, " ".join(self._captions))
-        if table is not None:
-            self.segments.append(table)
-        elif grid:
-            self.segments.append(Lines(tuple(" | ".join(v.text for v in r) for r in grid)))
-        self._rows = []
-
-    def close(self) -> None:
-        super().close()
-        self._flush_lines()
-
-
-def html_segments(html: str) -> list[Segment]:
-    """Tables and text lines of an HTML output."""
-    parser = _HTMLSegments()
-    parser.feed(html)
-    parser.close()
-    return parser.segments
+        out.extend(Change("", line, None) for line in old[i1:i2])
+        out.extend(Change("", None, line) for line in new[j1:j2])
+    return out
 
 
 # ---------------------------------------------------------------------------- notebooks
 
 
-@dataclass(frozen=True)
-class CellFigures:
-    """The published text of one code cell."""
+class _VisibleText(HTMLParser):
+    """The visible text of an HTML output, one line per block or table row (cells joined by ' | ')."""
 
-    number: int  # nbval's "Cell N": the N-th code cell, from 0
-    cell_id: str
-    heading: str  # the nearest heading above the cell
-    segments: tuple[Segment, ...]
-    raw: tuple[str, ...]  # the outputs' text, for a fallback line diff
+    _BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd",
+                         "caption", "summary", "table", "pre", "hr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._line: list[str] = []
+        self._skip = 0
+
+    def _end(self) -> None:
+        text = " ".join("".join(self._line).split())
+        if text:
+            self.lines.append(text)
+        self._line = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in self._BLOCKS:
+            self._end()
+        elif tag in ("td", "th") and "".join(self._line).strip():
+            self._line.append(" | ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCKS:
+            self._end()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._line.append(data)
+
+
+def visible_lines(html: str) -> list[str]:
+    """The text a reader sees in an HTML output, line by line (for the line diff of non-data outputs)."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    parser._end()
+    return parser.lines
 
 
 def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value or "")
 
 
-def output_texts(outputs: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(kind, text) of each text output: streams merged as nbval merges them; images left out."""
-    texts: list[tuple[str, str]] = []
-    last_stream: str | None = None
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+
+def output_tables(outputs: Iterable[Mapping[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, orient="table" JSON) of each data table among a cell's outputs, in order."""
+    tables: list[tuple[str, dict[str, Any]]] = []
+    for out in outputs:
+        data = out.get("data") or {}
+        resource = data.get(DATA_MIME)
+        if isinstance(resource, str):
+            try:
+                resource = json.loads(resource)
+            except ValueError:
+                resource = None
+        if not isinstance(resource, Mapping):
+            continue
+        meta = (out.get("metadata") or {}).get("policylib") or {}
+        name = str(meta.get("table") or f"table {len(tables) + 1}")
+        entry = {"schema": resource.get("schema") or {}, "data": resource.get("data") or []}
+        if meta.get("caption"):
+            entry["caption"] = str(meta["caption"])
+        tables.append((name, entry))
+    return tables
+
+
+def output_lines(outputs: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Visible text of the outputs that are not data tables or images, line by line."""
+    lines: list[str] = []
     for out in outputs:
         kind = out.get("output_type")
         if kind == "stream":
-            name = out.get("name", "stdout")
-            if last_stream == name and texts:
-                texts[-1] = ("text", texts[-1][1] + _text(out.get("text")))
-            else:
-                texts.append(("text", _text(out.get("text"))))
-            last_stream = name
-            continue
-        last_stream = None
-        if kind == "error":
-            texts.append(("text", f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"))
-            continue
-        data = out.get("data", {})
-        if "text/html" in data:
-            texts.append(("html", _text(data["text/html"])))
-        elif "text/markdown" in data:
-            texts.append(("markdown", _text(data["text/markdown"])))
-        elif "text/plain" in data and not any(k.startswith("image/") for k in data):
-            texts.append(("text", _text(data["text/plain"])))
-    return texts
+            lines += _lines(_text(out.get("text")))
+        elif kind == "error":
+            lines.append(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
+        else:
+            data = out.get("data") or {}
+            if DATA_MIME in data or any(k.startswith("image/") for k in data):
+                continue
+            if "text/html" in data:
+                lines += visible_lines(_text(data["text/html"]))
+            elif "text/markdown" in data:
+                lines += _lines(_text(data["text/markdown"]))
+            elif "text/plain" in data:
+                lines += _lines(_text(data["text/plain"]))
+    return lines
 
 
-def segments_of(kind: str, text: str) -> list[Segment]:
-    if kind == "html":
-        return html_segments(text)
-    return text_segments(text, markdown=kind == "markdown")
+@dataclass(frozen=True)
+class CellFigures:
+    """What one code cell publishes: its data tables, and the visible text of its other outputs."""
+
+    number: int  # nbval's "Cell N": the N-th code cell, from 0
+    cell_id: str
+    heading: str  # the nearest heading above the cell
+    tables: tuple[tuple[str, dict[str, Any]], ...] = ()
+    lines: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "id": self.cell_id, "heading": self.heading,
+                "tables": [{"name": n, **t} for n, t in self.tables], "lines": list(self.lines)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CellFigures:
+        tables = tuple((str(t["name"]), {k: v for k, v in t.items() if k != "name"}) for t in data.get("tables", []))
+        return cls(int(data["number"]), str(data["id"]), str(data.get("heading", "")), tables,
+                   tuple(str(line) for line in data.get("lines", [])))
+
+
+@dataclass(frozen=True)
+class NotebookFigures:
+    """What one notebook publishes: its title and the figures of each code cell."""
+
+    title: str
+    cells: tuple[CellFigures, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "cells": [c.to_json() for c in self.cells]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NotebookFigures:
+        return cls(str(data.get("title", "")), tuple(CellFigures.from_json(c) for c in data.get("cells", [])))
 
 
 def read_notebook(text: str, path: str = "") -> dict[str, Any]:
@@ -530,146 +362,57 @@ def read_notebook(text: str, path: str = "") -> dict[str, Any]:
     return nb
 
 
-def notebook_figures(text: str, path: str = "") -> list[CellFigures]:
-    """The published text of every code cell of a notebook (JSON text; ``path`` names it in errors)."""
+def notebook_figures(text: str, path: str = "") -> NotebookFigures:
+    """The published figures of every code cell of a notebook (JSON text; ``path`` names it in errors)."""
     nb = read_notebook(text, path)
     cells: list[CellFigures] = []
-    heading = ""
-    number = 0
-    for index, cell in enumerate(nb.get("cells", [])):
+    title = heading = ""
+    for index, cell in enumerate(nb["cells"]):
         source = _text(cell.get("source"))
         if cell.get("cell_type") == "markdown":
             for line in source.splitlines():
-                m = _HEADING.match(line)
-                if m:
-                    heading = m.group(1)
+                if not title and (m := _TITLE.match(line)):
+                    title = _MD_ESCAPE.sub(r"\1", m.group(1))
+                if m := _HEADING.match(line):
+                    heading = _MD_ESCAPE.sub(r"\1", m.group(1))
                     break
             continue
         if cell.get("cell_type") != "code":
             continue
-        texts = output_texts(cell.get("outputs", []))
-        segments = tuple(s for kind, t in texts for s in segments_of(kind, t))
-        raw = tuple(t for _, t in texts)
-        cells.append(CellFigures(number, str(cell.get("id") or f"#{index}"), heading, segments, raw))
-        number += 1
-    return cells
+        outputs = cell.get("outputs", [])
+        cells.append(CellFigures(len(cells), str(cell.get("id") or f"#{index}"), heading,
+                                 tuple(output_tables(outputs)), tuple(output_lines(outputs))))
+    return NotebookFigures(title, tuple(cells))
 
 
 # ---------------------------------------------------------------------------- comparing
 
 
-def _row_label(key: tuple[Value, ...]) -> str:
-    return ", ".join(v.text or "(empty)" for v in key)
+def _tables(cell: CellFigures) -> dict[str, DataTable]:
+    return {name: data_table(name, t, str(t.get("caption", ""))) for name, t in cell.tables}
 
 
-def _key_width(*tables: Table) -> int:
-    """How many leading columns identify a row in every table (0: none do; rows are matched by position)."""
-    width = min(len(t.header) for t in tables)
-    for k in range(1, min(MAX_KEY_COLUMNS, width) + 1):
-        if all(len({tuple(v.text for v in r[:k]) for r in t.rows}) == len(t.rows) for t in tables):
-            return k
-    return 0
-
-
-def _describe_row(columns: Sequence[str], row: Sequence[Value]) -> str:
-    return "; ".join(f"{c} {v.text}" for c, v in zip(columns, row, strict=False))
-
-
-def diff_tables(old: Table, new: Table) -> list[str]:
-    """``row / column: old → new`` for each changed value; added and removed rows and columns."""
-    lines: list[str] = []
-    old_cols, new_cols = list(old.header), list(new.header)
-    for name in old_cols:
-        if name not in new_cols:
-            lines.append(f"column {name}: removed")
-    for name in new_cols:
-        if name not in old_cols:
-            lines.append(f"column {name}: added")
-    k = _key_width(old, new)
-    if k and old.header[:k] != new.header[:k]:
-        k = 0
-
-    def keyed(table: Table) -> dict[tuple[str, ...], tuple[Value, ...]]:
-        if k:
-            return {tuple(v.text for v in r[:k]): r for r in table.rows}
-        return {(f"row {i + 1}",): r for i, r in enumerate(table.rows)}
-
-    old_rows, new_rows = keyed(old), keyed(new)
-    shared = [c for c in new_cols[k:] if c in old_cols[k:]]
-    for key, row in new_rows.items():
-        label = ", ".join(key) if k else key[0]
-        if key not in old_rows:
-            lines.append(f"{label}: added ({_describe_row(new_cols, row)})")
-            continue
-        before = old_rows[key]
-        for column in shared:
-            a, b = before[old_cols.index(column)], row[new_cols.index(column)]
-            if a != b:
-                where = f"{label} / {column}" if column else label
-                lines.append(f"{where}: {a.show(b)} {ARROW} {b.show(a)}")
-    for key, row in old_rows.items():
-        if key not in new_rows:
-            label = ", ".join(key) if k else key[0]
-            lines.append(f"{label}: removed ({_describe_row(old_cols, row)})")
-    return lines
-
-
-def diff_lines(old: Sequence[str], new: Sequence[str]) -> list[str]:
-    """Changed lines: ``- old`` and ``+ new``; a one-line change is shown as ``old → new``."""
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        if op == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
-            out.append(f"{old[i1]} {ARROW} {new[j1]}")
-            continue
-        out.extend(f"- {line}" for line in old[i1:i2])
-        out.extend(f"+ {line}" for line in new[j1:j2])
-    return out
-
-
-def diff_cell(old: CellFigures, new: CellFigures) -> list[str]:
-    """What changed in one cell's published text."""
-    if old.raw == new.raw:
+def diff_cell(old: CellFigures, new: CellFigures) -> list[Change]:
+    """What changed in what one cell publishes."""
+    if (old.tables, old.lines) == (new.tables, new.lines):
         return []
-    a, b = old.segments, new.segments
-    pairable = len(a) == len(b) and all(type(x) is type(y) for x, y in zip(a, b, strict=True))
-    if not pairable:
-        return diff_lines(_render(a), _render(b))
-    lines: list[str] = []
-    tables = sum(isinstance(s, Table) for s in b)
-    number = 0
-    for x, y in zip(a, b, strict=True):
-        if isinstance(x, Table) and isinstance(y, Table):
-            number += 1
-            changes = diff_tables(x, y)
-            if changes and tables > 1:
-                lines.append(f"{y.caption or f'table {number}'}:")
-                changes = [f"  {c}" for c in changes]
-            lines.extend(changes)
-        elif isinstance(x, Lines) and isinstance(y, Lines):
-            lines.extend(diff_lines(x.lines, y.lines))
-    if not lines:  # only something the segments do not show (e.g. markup) changed
-        lines = diff_lines(_split("".join(old.raw)), _split("".join(new.raw)))
-    return lines
-
-
-def _split(text: str) -> list[str]:
-    return [line.rstrip() for line in text.splitlines()]
-
-
-def _render(segments: Sequence[Segment]) -> list[str]:
-    lines: list[str] = []
-    for s in segments:
-        if isinstance(s, Lines):
-            lines.extend(s.lines)
-        else:
-            if s.caption:
-                lines.append(s.caption)
-            lines.append(" | ".join(s.header))
-            lines.extend(" | ".join(v.text for v in r) for r in s.rows)
-    return lines
+    if bool(old.tables) != bool(new.tables):
+        return [Change("", None, None, note=FORMAT_NOTE_NEW if new.tables else FORMAT_NOTE_OLD)]
+    changes: list[Change] = []
+    before, now = _tables(old), _tables(new)
+    for name, table in now.items():
+        if name not in before:
+            changes.append(Change(f"table {table.caption or name}", None, None, note="added"))
+        elif dict(old.tables)[name] != dict(new.tables)[name]:
+            changes += diff_tables(before[name], table) or [
+                Change(f"table {table.caption or name}", None, None, note="changed in layout, not in values")]
+    for name, table in before.items():
+        if name not in now:
+            changes.append(Change(f"table {table.caption or name}", None, None, note="removed"))
+    changes += diff_lines(old.lines, new.lines)
+    if len({c.table for c in changes if c.table}) < 2:
+        changes = [Change(c.where, c.old, c.new, "", c.note) for c in changes]
+    return changes
 
 
 @dataclass
@@ -678,63 +421,70 @@ class NotebookDiff:
 
     path: str
     status: str = "changed"  # changed, added, removed
-    cells: list[tuple[str, list[str]]] = field(default_factory=list)
+    title: str = ""
+    cells: list[tuple[CellFigures, list[Change], str]] = field(default_factory=list)  # (cell, changes, remark)
 
     @property
     def changes(self) -> int:
-        return sum(1 for _, lines in self.cells for line in lines if not is_heading(line))
+        return sum(len(changes) for _, changes, _ in self.cells)
 
 
-def is_heading(line: str) -> bool:
-    """Whether a line of a cell's changes names the table the indented lines under it belong to."""
-    return line.endswith(":") and not line.startswith((" ", "- ", "+ ")) and ARROW not in line
+def _cell_title(cell: CellFigures, remark: str = "") -> str:
+    title = f"Cell {cell.number}" + (f" · {cell.heading}" if cell.heading else "")
+    return f"{title} ({remark})" if remark else title
 
 
-def _cell_title(cell: CellFigures) -> str:
-    return f"Cell {cell.number}" + (f" · {cell.heading}" if cell.heading else "")
+def _everything(cell: CellFigures, added: bool) -> list[Change]:
+    changes = []
+    for name, t in cell.tables:
+        table = data_table(name, t, str(t.get("caption", "")))
+        changes += [Change(table.label(k), None if not added else _describe(table.columns, v),
+                           _describe(table.columns, v) if added else None, table.caption or name)
+                    for k, v in table.rows]
+    changes += [Change("", None if not added else line, line if added else None) for line in cell.lines]
+    return changes
 
 
-def diff_notebook(path: str, old_text: str, new_text: str) -> NotebookDiff:
+def diff_notebook(path: str, old: NotebookFigures, new: NotebookFigures) -> NotebookDiff:
     """Compare two versions of one notebook, cell by cell (cells matched by id, else by number)."""
-    result = NotebookDiff(path)
-    old = notebook_figures(old_text, path)
-    new = notebook_figures(new_text, path)
-    old_by_id = {c.cell_id: c for c in old}
+    result = NotebookDiff(path, title=new.title or old.title)
+    old_by_id = {c.cell_id: c for c in old.cells}
+    new_ids = {c.cell_id for c in new.cells}
     matched: set[str] = set()
-    for cell in new:
+    for cell in new.cells:
         before = old_by_id.get(cell.cell_id)
-        if before is None and cell.number < len(old) and old[cell.number].cell_id not in {c.cell_id for c in new}:
-            before = old[cell.number]
+        if before is None and cell.number < len(old.cells) and old.cells[cell.number].cell_id not in new_ids:
+            before = old.cells[cell.number]
         if before is None:
-            if cell.raw:
-                added = [f"+ {line}" for line in _render(cell.segments)]
-                result.cells.append((_cell_title(cell) + " (new cell)", added))
+            if cell.tables or cell.lines:
+                result.cells.append((cell, _everything(cell, added=True), "new cell"))
             continue
         matched.add(before.cell_id)
-        lines = diff_cell(before, cell)
-        if lines:
-            result.cells.append((_cell_title(cell), lines))
-    for cell in old:
-        if cell.cell_id not in matched and cell.raw:
-            removed = [f"- {line}" for line in _render(cell.segments)]
-            result.cells.append((_cell_title(cell) + " (cell removed)", removed))
+        changes = diff_cell(before, cell)
+        if changes:
+            result.cells.append((cell, changes, ""))
+    for cell in old.cells:
+        if cell.cell_id not in matched and (cell.tables or cell.lines):
+            result.cells.append((cell, _everything(cell, added=False), "cell removed"))
     return result
 
 
-def compare_books(old: dict[str, str], new: dict[str, str]) -> list[NotebookDiff]:
-    """Differences between two books given as {path: notebook JSON text}; unchanged notebooks left out.
+Book = Mapping[str, NotebookFigures]
 
-    Every file is checked to be a notebook, added, removed or unchanged ones too (DiffError if not).
-    """
-    for book in (old, new):
-        for path, text in book.items():
-            read_notebook(text, path)
+
+def figures_of(book: Mapping[str, str]) -> dict[str, NotebookFigures]:
+    """The figures of each notebook of a book given as {path: notebook JSON text} (DiffError if one is not)."""
+    return {path: notebook_figures(text, path) for path, text in book.items()}
+
+
+def compare_figures(old: Book, new: Book) -> list[NotebookDiff]:
+    """Differences between two books' figures; unchanged notebooks left out."""
     diffs: list[NotebookDiff] = []
     for path in sorted(set(old) | set(new), key=_book_order):
         if path not in new:
-            diffs.append(NotebookDiff(path, "removed"))
+            diffs.append(NotebookDiff(path, "removed", old[path].title))
         elif path not in old:
-            diffs.append(NotebookDiff(path, "added"))
+            diffs.append(NotebookDiff(path, "added", new[path].title))
         elif old[path] != new[path]:
             result = diff_notebook(path, old[path], new[path])
             if result.cells:
@@ -742,8 +492,25 @@ def compare_books(old: dict[str, str], new: dict[str, str]) -> list[NotebookDiff
     return diffs
 
 
+def compare_books(old: Mapping[str, str], new: Mapping[str, str]) -> list[NotebookDiff]:
+    """Differences between two books given as {path: notebook JSON text}; every file must be a notebook."""
+    return compare_figures(figures_of(old), figures_of(new))
+
+
 def _book_order(path: str) -> tuple[int, str]:
     return (0 if "/profiles/" in path else 1, path)
+
+
+def report_lines(changes: Sequence[Change]) -> list[str]:
+    """A cell's changes as report lines; under a heading per table when the cell has several."""
+    out: list[str] = []
+    table = None
+    for change in changes:
+        if change.table and change.table != table:
+            out.append(f"{change.table}:")
+        table = change.table or None
+        out.append(f"  {change.line()}" if change.table else change.line())
+    return out
 
 
 def format_report(diffs: Sequence[NotebookDiff], compared: int) -> str:
@@ -759,12 +526,67 @@ def format_report(diffs: Sequence[NotebookDiff], compared: int) -> str:
             out.append(f"{d.path}: no longer produced")
             continue
         out.append(d.path)
-        for title, lines in d.cells:
-            out.append(f"  {title}")
-            out.extend(f"    {line}" for line in lines)
+        for cell, changes, remark in d.cells:
+            out.append(f"  {_cell_title(cell, remark)}")
+            out.extend(f"    {line}" for line in report_lines(changes))
     values = sum(d.changes for d in diffs)
-    out.append(f"{len(diffs)} of {compared} notebooks changed ({values} changed lines or values)")
+    out.append(f"{len(diffs)} of {compared} notebooks changed ({values} changed values or lines)")
     return "\n".join(out)
+
+
+def is_heading(line: str) -> bool:
+    """Whether a report line names the table the indented lines under it belong to."""
+    return line.endswith(":") and not line.startswith((" ", "- ", "+ ")) and ARROW not in line
+
+
+# ---------------------------------------------------------------------------- the previous release
+
+
+def record_release(root: Path, book: Mapping[str, str], commit: str = "", date: str = "") -> dict[str, Any]:
+    """The figures of ``book`` as recorded for a release (the JSON written to ``book/release-figures.json``)."""
+    return {
+        "format": RELEASE_FORMAT,
+        "date": date or dt.datetime.now(dt.UTC).date().isoformat(),
+        "commit": commit,
+        "notebooks": {path: nb.to_json() for path, nb in sorted(figures_of(book).items())},
+    }
+
+
+def release_path(root: Path) -> Path:
+    return root / "book" / RELEASE_FILE
+
+
+@dataclass(frozen=True)
+class Release:
+    """The figures recorded at the previous release."""
+
+    date: str
+    commit: str
+    notebooks: dict[str, NotebookFigures]
+
+
+def load_release(root: Path) -> Release | None:
+    """The recorded release, None when there is none; DiffError when the file cannot be read."""
+    path = release_path(root)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != RELEASE_FORMAT:
+            raise ValueError(f"format {data.get('format')!r}, expected {RELEASE_FORMAT}")
+        notebooks = {str(p): NotebookFigures.from_json(nb) for p, nb in data["notebooks"].items()}
+        return Release(str(data.get("date", "")), str(data.get("commit", "")), notebooks)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DiffError(f"{path}: not a record of a release: {exc}") from None
+
+
+def since_release(root: Path) -> tuple[Release | None, list[NotebookDiff], int]:
+    """The recorded release, what moved between it and the work tree's book, and how many notebooks were compared."""
+    release = load_release(root)
+    if release is None:
+        return None, [], 0
+    now = figures_of(working_book(root))
+    return release, compare_figures(release.notebooks, now), len(set(release.notebooks) | set(now))
 
 
 # ---------------------------------------------------------------------------- the two books
@@ -925,9 +747,41 @@ def planned_notebooks(root: Path) -> list[str]:
         raise DiffError(f"cannot plan the book: {type(exc).__name__}: {exc}") from None
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
+def write_release(root: Path) -> Path:
+    """Record the figures of the work tree's book as those of the release (``book/release-figures.json``)."""
+    book = working_book(root)
+    if not book:
+        raise DiffError(f"{root / 'book'}: no executed notebook to record (run make book first)")
     try:
-        diffs, compared = run(revs=args.rev or (), only=args.only or (), workers=args.jobs)
+        commit = _git(root, "rev-parse", "HEAD").strip()
+    except DiffError:
+        commit = ""
+    path = release_path(root)
+    text = json.dumps(record_release(root, book, commit), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    root = project_root()
+    try:
+        if args.record_release:
+            if args.rev or args.release or args.only:
+                raise DiffError("--record-release takes no other option")
+            print(f"recorded the figures of the book as the release: {write_release(root)}")
+            return 0
+        if args.release:
+            if args.rev:
+                raise DiffError("--release compares with the work tree's book; give no --rev")
+            release, diffs, compared = since_release(root)
+            if release is None:
+                raise DiffError(f"no release recorded ({release_path(root)}; see --record-release)")
+            old = {p: nb for p, nb in release.notebooks.items() if _selected(p, args.only or (), _template_of(p))}
+            new = figures_of(working_book(root, args.only or ()))
+            _check_only(args.only or (), [*old, *new])
+            diffs, compared = compare_figures(old, new), len(set(old) | set(new))
+        else:
+            diffs, compared = run(root, revs=args.rev or (), only=args.only or (), workers=args.jobs)
     except DiffError as exc:
         print(f"policylib diff: {exc}", file=sys.stderr)
         return 2
@@ -945,12 +799,18 @@ def add_diff_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
             "Without --rev: execute the notebook templates against the current rule files (in a temporary "
             "directory) and compare their text outputs with the committed book/. With --rev A: compare the "
             "book committed at A with the work tree's book/. With --rev A --rev B: compare the books committed "
-            "at A and B (nothing is executed). Exit 0 if nothing changed, 1 if something did, 2 on trouble."
+            "at A and B (nothing is executed). With --release: compare the figures recorded at the previous release "
+            "with the work tree's book/. Tables are compared as data, row by row and column by column. "
+            "Exit 0 if nothing changed, 1 if something did, 2 on trouble."
         ),
     )
     p.add_argument("--rev", action="append", metavar="REV", help="a git revision (give one or two)")
     p.add_argument("--only", action="append", metavar="NAME",
                    help="only this notebook (template name, stem such as guizhou-2021, or path); repeatable")
+    p.add_argument("--release", action="store_true",
+                   help="compare the figures recorded at the previous release with the work tree's book/")
+    p.add_argument("--record-release", action="store_true",
+                   help=f"record the work tree's book/ as the release (writes book/{RELEASE_FILE})")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="notebooks executed at once")
     p.set_defaults(func=cmd_diff)
     return p

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import nbformat
 import yaml
 
+from policylib.book import changed_page
 from policylib.book.lock import build_lock
 from policylib.book.stopping import signals_deferred, stop_trees, worker_signals
 from policylib.paths import ENV_HOME, project_root
@@ -58,6 +59,7 @@ REFERENCE_PAGES: dict[str, str] = {
     "add-jurisdiction": "Adding a jurisdiction",
     "schema": "Rule file reference",
     "regression": "Regression checks",
+    "changed": "What changed",
     "glossary": "Glossary",
     "sources": "Sources",
     "downloads": "Downloads",
@@ -379,7 +381,7 @@ def _digest_files(root: Path, files: Iterable[Path]) -> str:
 
 SOURCE_FILES = ("clean.txt", "meta.yaml", "corrections.yaml")
 # The build's own code: notebooks do not import it (policylib/book/render.py and the like they do).
-BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py",
+BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "changed_page.py", "sphinx_build.py",
                            "sphinx_escape.py", "lock.py", "stopping.py"})
 
 
@@ -1064,6 +1066,8 @@ def _build(
             paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo
         )
         finish_generated_pages(paths, pages_run, echo)
+        if generated:
+            changed_page.write(paths.root)  # compares the executed notebooks with the previous release
     except BaseException:
         if pages_run is not None:
             stop_trees([pages_run.process.pid])
