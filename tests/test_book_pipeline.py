@@ -110,7 +110,8 @@ def test_the_config_is_the_hand_written_file_with_the_computed_extensions(tmp_pa
     assert config["title"] == "A title of this project"
     assert config["html"]["baseurl"] == "https://books.example/policylib/"
     assert settings["html_search_language"] == "zh"
-    assert settings["extensions"][-2:] == ["policylib.book.sphinx_escape", "policylib.book.sphinx_search"]
+    ours = ["policylib.book.sphinx_escape", "policylib.book.sphinx_search", "policylib.book.sphinx_downloads"]
+    assert settings["extensions"][-3:] == ours
     assert "sphinx_thebe" not in settings["extensions"]
     assert settings["html_extra_path"] == [pipeline.EXTRA_DIR]
     assert {k: v for k, v in config.items() if k != "sphinx"} == {k: v for k, v in written.items() if k != "sphinx"}

@@ -283,7 +283,9 @@ def _sphinx_extensions() -> list[str]:
 
     extensions = [e for e in get_default_sphinx_config()["extensions"] if e != "sphinx_thebe"]
     # Titles shown as text by the theme and search; Chinese queries cut into the index's words.
-    return [*extensions, "policylib.book.sphinx_escape", "policylib.book.sphinx_search"]
+    # The downloads also at downloads/ for the links beside the chapters' tables.
+    return [*extensions, "policylib.book.sphinx_escape", "policylib.book.sphinx_search",
+            "policylib.book.sphinx_downloads"]
 
 
 COMPUTED_SPHINX_KEYS = ("extensions", "html_extra_path")  # merged into the hand-written configuration
@@ -381,7 +383,7 @@ SOURCE_FILES = ("clean.txt", "meta.yaml", "corrections.yaml")
 # The build's own code: notebooks do not import it (policylib/book/render.py and the like they do).
 BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "sphinx_build.py",
                            "sphinx_escape.py", "lock.py", "stopping.py", "config.py",
-                           "sphinx_search.py"})
+                           "sphinx_search.py", "sphinx_downloads.py"})
 
 
 def input_files(root: Path) -> list[Path]:
