@@ -750,7 +750,7 @@ def downloads_page(files: Sequence[Path], version: Version | None = None) -> str
             for ext in ("csv", "xlsx")
             if f"{stem}.{ext}" in names
         ]
-        rows.append([md(TABLE_DESCRIPTIONS.get(stem, stem.replace("_", " "))), f"`{stem}`", " · ".join(links)])
+        rows.append([md(TABLE_DESCRIPTIONS.get(stem, stem.replace("_", " "))), " · ".join(links)])
     out = [
         HEADER,
         "# Downloads\n",
@@ -763,7 +763,7 @@ def downloads_page(files: Sequence[Path], version: Version | None = None) -> str
         "or a ceiling keeps its flag beside it (`…_at_least`, `…_upper_bound`). A text cell that begins with "
         "`=`, `+`, `-` or `@` is written with a leading apostrophe in the CSV (and as text in the XLSX), so that "
         "a spreadsheet shows it instead of running it as a formula.\n",
-        _table(["Table", "Name", "Files"], rows),
+        _table(["Table", "Files"], rows),
     ]
     for name in sorted(n for n in names if n.endswith(".json")):
         out.append(
@@ -777,10 +777,18 @@ def downloads_page(files: Sequence[Path], version: Version | None = None) -> str
         with dictionary.open(encoding="utf-8-sig", newline="") as f:
             entries = [r for r in csv.DictReader(f) if r["column"] != "(version)"]
         out.append("## Data dictionary\n")
-        out.append("Every column of every file: what it means, its unit and its type.\n")
-        out.append(_table(["File", "Column", "Meaning", "Unit", "Type"], [
-            [md(r["file"]), md(r["column"]), md(r["meaning"]),
-             md(r["unit"]), md(r["type"])] for r in entries]))
+        out.append("Every column of every file: what it means, its unit and its type (also as "
+                   f"{{download}}`CSV <{DOWNLOADS_DIR}/{DICTIONARY}.csv>`).\n")
+        by_file: dict[str, list[dict[str, str]]] = {}
+        for entry in entries:
+            by_file.setdefault(entry["file"], []).append(entry)
+        for file, columns in by_file.items():
+            stem = file.split(".")[0]
+            out.append(f"### {md(TABLE_DESCRIPTIONS.get(stem, stem.replace('_', ' ')))}\n")
+            out.append(f"File: {md(file)}\n")
+            out.append("\n".join(
+                f"- **{md(c['column'])}**: {md(c['meaning'])} ({md(', '.join(x for x in (c['unit'], c['type']) if x))})"
+                for c in columns) + "\n")
     return "\n".join(out)
 
 
