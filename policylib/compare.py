@@ -22,8 +22,9 @@ import chinese_calendar
 import pandas as pd
 from pydantic import BaseModel
 
-from policylib import catalogue, daycount, engine, national
+from policylib import catalogue, datadict, daycount, engine, national
 from policylib.check import cited_objects
+from policylib.datadict import Version
 from policylib.model import PERSON_CONDITIONS, Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
 from policylib.summary import HELP_GLOSS
 from policylib.wording import person_words
@@ -50,7 +51,9 @@ __all__ = [
     "rules_json",
     "start_rules_table",
     "start_words",
+    "table_names",
     "unstated",
+    "with_urls",
 ]
 
 SOURCES_PAGE = "../sources.html"
@@ -192,10 +195,10 @@ def financing_table() -> pd.DataFrame:
         for name in FINANCING_FIGURES:
             value: Amount = getattr(fin, name)
             row[name] = _amount(value)
+            row[f"{name}_at_least"] = value.at_least
             row[f"{name}_status"] = _status(value)
             cite = _cite(value, rules.source)
             row[f"{name}_clause"], row[f"{name}_anchor"] = cite["clause"], cite["anchor"]
-        row["fiscal_subsidy_at_least"] = fin.fiscal_subsidy.at_least
         split = fin.subsidy_split
         row["subsidy_split"] = (", ".join(f"{s.level} {s.amount if s.amount is not None else s.ratio}"
                                           for s in split.shares) if split.stated else None)
@@ -223,8 +226,8 @@ def financing_table() -> pd.DataFrame:
         rows.append(row)
     columns = [
         "jurisdiction", "year", "label", "name_zh", "level", "source", "clause", "anchor",
-        *[f"{n}{s}" for n in FINANCING_FIGURES for s in ("", "_status", "_clause", "_anchor")],
-        "fiscal_subsidy_at_least", "subsidy_split", "subsidy_split_status",
+        *[f"{n}{s}" for n in FINANCING_FIGURES for s in ("", "_at_least", "_status", "_clause", "_anchor")],
+        "subsidy_split", "subsidy_split_status",
         "national_standard_year", "national_document", "national_document_seen", "national_subsidy_min",
         "national_personal_standard", "national_source", "national_clause", "national_anchor",
         "subsidy_meets_national", "subsidy_difference", "personal_difference",
@@ -857,14 +860,34 @@ def _tables() -> dict[str, Callable[[], pd.DataFrame]]:
     }
 
 
-def rules_json() -> str:
-    """All rule files (and the categories) as one JSON document, keys in file order."""
-    data: dict[str, Any] = {"categories": catalogue.categories().model_dump(mode="json"), "rules": {}}
+def table_names() -> tuple[str, ...]:
+    """Names of the exported tables (``<name>.csv`` and ``<name>.xlsx`` in the downloads)."""
+    return tuple(_tables())
+
+
+def rules_json(version: Version | None = None) -> str:
+    """All rule files (and the categories) as one JSON document, keys in file order; with ``version``
+    (commit and date) first when given."""
+    data: dict[str, Any] = {}
+    if version is not None:
+        data["version"] = version._asdict()
+    data |= {"categories": catalogue.categories().model_dump(mode="json"), "rules": {}}
     for path in catalogue.rule_paths():
         model = catalogue.load_file(path)
         if isinstance(model, RuleSet | NationalStandard):
             data["rules"][path.stem] = model.model_dump(mode="json")
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def with_urls(df: pd.DataFrame, base_url: str) -> pd.DataFrame:
+    """The table with a ``url`` column after ``anchor`` (``<x>_url`` after ``<x>_anchor``): the clause's
+    address on the Sources page, absolute when ``base_url`` (the book's published address) is given."""
+    out = df.copy()
+    for column in [c for c in df.columns if c == "anchor" or str(c).endswith("_anchor")]:
+        url = str(column).removesuffix("anchor") + "url"
+        values = [f"{base_url}sources.html#{a}" if isinstance(a, str) and a else None for a in df[column]]
+        out.insert(out.columns.get_loc(column) + 1, url, pd.Series(values, dtype=object, index=df.index))
+    return out
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
@@ -883,32 +906,49 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
-    """The table as an XLSX sheet in which every text cell is stored as text, never as a formula."""
+def write_xlsx(df: pd.DataFrame, path: Path, sheet: str, about: list[tuple[str, str]] = ()) -> None:
+    """The table as an XLSX sheet in which every text cell is stored as text, never as a formula; with
+    ``about`` (name, value pairs: version, date, …) on a second sheet named ``about``."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         df.to_excel(writer, sheet_name=sheet, index=False)
-        for row in writer.sheets[sheet].iter_rows():
-            for xl_cell in row:
-                if xl_cell.data_type == "f":  # openpyxl reads a string starting with "=" as a formula
-                    xl_cell.data_type = "s"
+        if about:
+            pd.DataFrame(list(about), columns=["about", "value"]).to_excel(writer, sheet_name="about", index=False)
+        for name in writer.sheets:
+            for row in writer.sheets[name].iter_rows():
+                for xl_cell in row:
+                    if xl_cell.data_type == "f":  # openpyxl reads a string starting with "=" as a formula
+                        xl_cell.data_type = "s"
 
 
-def export_all(directory: str | Path) -> list[Path]:
-    """Write every table as CSV (UTF-8 with BOM) and XLSX, plus ``rules.json``; return the paths written.
+DICTIONARY = "data_dictionary"
 
+
+def export_all(directory: str | Path, *, version: Version | None = None, base_url: str = "") -> list[Path]:
+    """Write every table as CSV (UTF-8 with BOM) and XLSX, the data dictionary (CSV and XLSX) and
+    ``rules.json``; return the paths written.
+
+    Integers stay integers (nullable ``Int64``, never ``280.0``) and every bound keeps its flag column.
+    Each XLSX has an ``about`` sheet and the JSON a ``version`` field (commit and date; see
+    :func:`policylib.datadict.build_version`); the CSV files hold the table only, so that they open cleanly,
+    and the dictionary lists the version. Clause addresses start with ``base_url`` (see :func:`with_urls`).
     Text is kept as text in a spreadsheet: see :func:`csv_safe` and :func:`write_xlsx`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    version = version or Version(datadict.UNKNOWN, datadict.UNKNOWN)
+    about = [("version", version.commit), ("built", version.date)]
     written: list[Path] = []
-    for name, make in _tables().items():
-        df = make()
+    tables = {name: with_urls(make(), base_url) for name, make in _tables().items()}
+    described = datadict.dictionary(tables)
+    version_rows = pd.DataFrame([{"file": "(all files)", "column": "(version)", "meaning": version.text(),
+                                  "unit": "", "type": ""}])
+    for name, df in [*tables.items(), (DICTIONARY, pd.concat([version_rows, described], ignore_index=True))]:
         csv_path = directory / f"{name}.csv"
         text = csv_safe(df).to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
         csv_path.write_bytes(text.encode("utf-8-sig"))
         xlsx_path = directory / f"{name}.xlsx"
-        write_xlsx(df, xlsx_path, name[:31])
+        write_xlsx(df, xlsx_path, name[:31], [("table", name), *about])
         written += [csv_path, xlsx_path]
     json_path = directory / "rules.json"
-    json_path.write_bytes(rules_json().encode("utf-8"))
+    json_path.write_bytes(rules_json(version).encode("utf-8"))
     written.append(json_path)
     return written

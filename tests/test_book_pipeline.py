@@ -90,10 +90,39 @@ def test_toc_and_config_come_from_the_catalogue(tmp_path: Path) -> None:
     assert (paths.book / "primer.md").read_text(encoding="utf-8") == "# Primer written by hand\n"
 
     config = yaml.safe_load((paths.book / "_config.yml").read_text(encoding="utf-8"))
-    assert config["title"] == "居民医保 contribution drives: rules compared"
+    written = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    assert config["title"] == written["title"] == pipeline.book_title(paths)
     assert config["execute"]["execute_notebooks"] == "off"
     assert config["only_build_toc_files"] is True
     assert config["html"]["use_repository_button"] is False
+
+
+def test_the_config_is_the_hand_written_file_with_the_computed_extensions(tmp_path: Path) -> None:
+    paths = make_project(tmp_path)
+    written = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    written["title"] = "A title of this project"
+    written["html"]["baseurl"] = "https://books.example/policylib/"
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(written, allow_unicode=True), encoding="utf-8")
+    pipeline.write_book_files(paths, pipeline.plan(ENTRIES))
+
+    config = yaml.safe_load((paths.book / "_config.yml").read_text(encoding="utf-8"))
+    settings = config["sphinx"]["config"]
+    assert config["title"] == "A title of this project"
+    assert config["html"]["baseurl"] == "https://books.example/policylib/"
+    assert settings["html_search_language"] == "zh"
+    ours = ["policylib.book.sphinx_escape", "policylib.book.sphinx_search", "policylib.book.sphinx_downloads"]
+    assert settings["extensions"][-3:] == ours
+    assert "sphinx_thebe" not in settings["extensions"]
+    assert settings["html_extra_path"] == [pipeline.EXTRA_DIR]
+    assert {k: v for k, v in config.items() if k != "sphinx"} == {k: v for k, v in written.items() if k != "sphinx"}
+
+    written["sphinx"]["config"]["extensions"] = ["sphinx_thebe"]
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(written, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(BookBuildError, match="extensions is computed by the pipeline"):
+        pipeline.book_config(paths)
+    (tmp_path / "_config.yml").write_text("- not a mapping\n", encoding="utf-8")
+    with pytest.raises(BookBuildError, match="not a mapping"):
+        pipeline.write_book_files(paths, pipeline.plan(ENTRIES))
 
 
 def test_every_shipped_template_exists_and_declares_its_parameters() -> None:

@@ -372,6 +372,48 @@ def test_search_finds_dibao(site: Site, tab: Tab) -> None:
     assert results.count() > 0, f"search for 低保 found nothing: {summary.inner_text()}"
 
 
+SEARCH_TERMS = ("低保对象", "特困人员", "资助参保", "集中征缴期", "待遇等待期", "830")
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.DOTALL)
+_NOT_TEXT = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL)
+
+
+def _pages_saying(site: Site, term: str) -> set[str]:
+    """Pages of the book whose article text holds ``term`` (a number only as a whole number)."""
+    import html
+
+    pattern = re.compile(rf"(?<!\d){re.escape(term)}(?!\d)" if term.isdigit() else re.escape(term))
+    found = set()
+    for docname in PAGES:
+        page = (site.root / f"{docname}.html").read_text(encoding="utf-8")
+        text = html.unescape(_NOT_TEXT.sub(" ", " ".join(_ARTICLE.findall(page))))
+        if pattern.search(text):
+            found.add(docname)
+    return found
+
+
+def _search(site: Site, tab: Tab, term: str) -> set[str]:
+    """The pages the book's search page lists for ``term``."""
+    tab.goto(f"{site.url}/search.html?q={urllib.parse.quote(term)}")
+    tab.page.wait_for_function(
+        "() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s && s.innerText.trim().length > 0; }",
+        timeout=TIMEOUT_MS,
+    )
+    hrefs = tab.page.eval_on_selector_all("#search-results ul.search li > a", "els => els.map(e => e.href)")
+    base = f"{site.url}/"
+    return {urllib.parse.urlsplit(h).path.removeprefix(urllib.parse.urlsplit(base).path).removesuffix(".html")
+            for h in hrefs if h.startswith(base)}
+
+
+@pytest.mark.parametrize("term", SEARCH_TERMS)
+def test_search_in_chinese_finds_every_page_saying_it(term: str, site: Site, tab: Tab) -> None:
+    expected = _pages_saying(site, term)
+    assert expected, f"no page says {term}: pick a term the book uses"
+    found = _search(site, tab, term)
+    assert expected <= found, f"search for {term} misses {sorted(expected - found)}"
+    assert not tab.errors, tab.errors
+
+
 def _downloads(site: Site, links: Crawl) -> list[str]:
     page = "downloads.html"
     return sorted({url for source, _, url in links.links if source == page and url.endswith(DOWNLOAD_TYPES)})

@@ -137,7 +137,7 @@ def test_markdown_text_is_escaped() -> None:
 
 
 def test_intro_lists_every_local_jurisdiction_year_and_the_national_standards() -> None:
-    text = pages.intro_page(pipeline.TITLE)
+    text = pages.intro_page(pipeline.book_title(pipeline.Paths(REPO)))
     for entry in catalogue.local_entries():
         row = next(line for line in text.splitlines() if f"<profiles/{entry.jurisdiction}-{entry.year}>" in line)
         assert entry.name_zh in row and f"| {entry.year} |" in row
@@ -153,7 +153,7 @@ def test_a_new_rule_file_appears_in_the_intro(project: Path) -> None:
     text = (project / "rules" / "guizhou-2021.yaml").read_text(encoding="utf-8")
     (project / "rules" / "guizhou-2022.yaml").write_text(text.replace("coverage_year: 2021", "coverage_year: 2022"),
                                                          encoding="utf-8")
-    assert "<profiles/guizhou-2022>" in pages.intro_page(pipeline.TITLE)
+    assert "<profiles/guizhou-2022>" in pages.intro_page(pipeline.book_title(pipeline.Paths(REPO)))
 
 
 def test_glossary_has_every_category_and_the_procedural_terms() -> None:
@@ -204,10 +204,10 @@ def test_the_pipeline_leaves_the_generated_pages_to_the_generator(tmp_path: Path
 
 def test_write_pages_rewrites_nothing_when_nothing_changed(tmp_path: Path) -> None:
     book = tmp_path / "book"
-    written = pages.write_pages(book, pipeline.TITLE)
+    written = pages.write_pages(book, pipeline.book_title(pipeline.Paths(REPO)))
     assert {"intro.md", "sources.md", "glossary.md", "downloads.md", "downloads/rules.json"} <= set(written)
     stamps = {rel: (book / rel).stat().st_mtime_ns for rel in written}
-    assert pages.write_pages(book, pipeline.TITLE) == written
+    assert pages.write_pages(book, pipeline.book_title(pipeline.Paths(REPO))) == written
     assert {rel: (book / rel).stat().st_mtime_ns for rel in written} == stamps
 
 

@@ -26,7 +26,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from policylib.book.config import base_url
 from policylib.book.markup import md_text, template_env
+from policylib.datadict import Version, build_version
+from policylib.paths import project_root
 
 __all__ = [
     "GENERATED_PAGES",
@@ -670,6 +673,8 @@ TABLE_DESCRIPTIONS = {
     "calendar_events": "Coverage period, payment windows, extensions and milestones",
     "changes": "Changes between years, national and local",
     "unstated": "What the notices do not state, and the interpretations",
+    "waiting_compliance": "Waiting periods against the national rule",
+    "data_dictionary": "Data dictionary: every column of every file, its meaning, unit and type",
 }
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CORE_TIMESTAMPS = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
@@ -701,7 +706,7 @@ def write_bytes_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def export_downloads(directory: Path) -> list[Path]:
+def export_downloads(directory: Path, version: Version | None = None) -> list[Path]:
     """Every comparison table as CSV and XLSX and the rules as JSON, in ``directory``.
 
     Files are written only when their bytes change (XLSX timestamps removed); files of tables
@@ -712,7 +717,8 @@ def export_downloads(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="policylib-export-"))
     try:
-        written = compare.export_all(tmp)
+        root = project_root()
+        written = compare.export_all(tmp, version=version or build_version(root), base_url=base_url(root))
         kept: list[Path] = []
         for path in written:
             data = path.read_bytes()
@@ -729,8 +735,11 @@ def export_downloads(directory: Path) -> list[Path]:
     return sorted(kept)
 
 
-def downloads_page(files: Sequence[Path]) -> str:
-    """The downloads page: a row per table with its CSV and XLSX, then the rules as JSON."""
+def downloads_page(files: Sequence[Path], version: Version | None = None) -> str:
+    """The downloads page: the version, a row per table with its CSV and XLSX, the rules as JSON, then the
+    data dictionary (read from the downloaded ``data_dictionary.csv`` among ``files``)."""
+    from policylib.compare import DICTIONARY
+
     stems = sorted({p.stem for p in files if p.suffix in (".csv", ".xlsx")}, key=lambda s: (
         list(TABLE_DESCRIPTIONS).index(s) if s in TABLE_DESCRIPTIONS else len(TABLE_DESCRIPTIONS), s))
     names = {p.name for p in files}
@@ -741,23 +750,45 @@ def downloads_page(files: Sequence[Path]) -> str:
             for ext in ("csv", "xlsx")
             if f"{stem}.{ext}" in names
         ]
-        rows.append([md(TABLE_DESCRIPTIONS.get(stem, stem.replace("_", " "))), f"`{stem}`", " · ".join(links)])
+        rows.append([md(TABLE_DESCRIPTIONS.get(stem, stem.replace("_", " "))), " · ".join(links)])
     out = [
         HEADER,
         "# Downloads\n",
+        f"Version of these files: {md(version.text()) if version else 'unknown'}. Each XLSX file has it on its "
+        "`about` sheet, `rules.json` in its `version` field, and the data dictionary in its first row.\n",
         "Every comparison table of the book, as CSV (UTF-8 with byte-order mark, opens in Excel) and "
-        "as XLSX. Each figure row carries its citation: `source`, `clause` and `anchor` (the clause's "
-        "anchor on the {doc}`sources <sources>` page). Values a notice does not state are empty, "
-        "with `not stated` in the status column. A text cell that begins with `=`, `+`, `-` or `@` is "
-        "written with a leading apostrophe in the CSV (and as text in the XLSX), so that a spreadsheet "
-        "shows it instead of running it as a formula.\n",
-        _table(["Table", "Name", "Files"], rows),
+        "as XLSX. Each figure row carries its citation: `source`, `clause`, `anchor` (the clause's "
+        "anchor on the {doc}`sources <sources>` page) and `url` (its address). Values a notice does not state "
+        "are empty, with `not stated` in the status column. Amounts are whole yuan; a figure that is a floor "
+        "or a ceiling keeps its flag beside it (`…_at_least`, `…_upper_bound`). A text cell that begins with "
+        "`=`, `+`, `-` or `@` is written with a leading apostrophe in the CSV (and as text in the XLSX), so that "
+        "a spreadsheet shows it instead of running it as a formula.\n",
+        _table(["Table", "Files"], rows),
     ]
     for name in sorted(n for n in names if n.endswith(".json")):
         out.append(
             f"All rule files and the canonical categories as one JSON document: "
             f"{{download}}`{name} <{DOWNLOADS_DIR}/{name}>`.\n"
         )
+    dictionary = next((p for p in files if p.name == f"{DICTIONARY}.csv"), None)
+    if dictionary is not None:
+        import csv
+
+        with dictionary.open(encoding="utf-8-sig", newline="") as f:
+            entries = [r for r in csv.DictReader(f) if r["column"] != "(version)"]
+        out.append("## Data dictionary\n")
+        out.append("Every column of every file: what it means, its unit and its type (also as "
+                   f"{{download}}`CSV <{DOWNLOADS_DIR}/{DICTIONARY}.csv>`).\n")
+        by_file: dict[str, list[dict[str, str]]] = {}
+        for entry in entries:
+            by_file.setdefault(entry["file"], []).append(entry)
+        for file, columns in by_file.items():
+            stem = file.split(".")[0]
+            out.append(f"### {md(TABLE_DESCRIPTIONS.get(stem, stem.replace('_', ' ')))}\n")
+            out.append(f"File: {md(file)}\n")
+            out.append("\n".join(
+                f"- **{md(c['column'])}**: {md(c['meaning'])} ({md(', '.join(x for x in (c['unit'], c['type']) if x))})"
+                for c in columns) + "\n")
     return "\n".join(out)
 
 
@@ -772,12 +803,13 @@ def write_pages(book: Path, title: str) -> list[str]:
     from policylib.book.pipeline import write_if_changed
     from policylib.book.schema_page import schema_page
 
-    files = export_downloads(book / DOWNLOADS_DIR)
+    version = build_version(project_root())
+    files = export_downloads(book / DOWNLOADS_DIR, version)
     pages = {
         "intro": intro_page(title),
         "sources": sources_page(),
         "glossary": glossary_page(),
-        "downloads": downloads_page(files),
+        "downloads": downloads_page(files, version),
         "schema": schema_page(),
     }
     for name, text in pages.items():

@@ -913,3 +913,15 @@ def cases_table(answers: Sequence[Any]) -> Html:
         Column("Clauses", lambda r: join(dict.fromkeys(clause(c["source"], c["clause"]) for c in r["a"].citations),
                                          " ")),
     ], empty="The rule file has no rule for these cases.")
+
+
+DOWNLOADS = "../downloads"  # from a chapter page; see policylib.book.sphinx_downloads
+
+
+def download_link(table_name: str) -> Html:
+    """Links to a table's CSV and XLSX in the downloads, and to the data dictionary, for beside the table."""
+    from policylib.compare import table_names
+
+    if table_name not in table_names():
+        raise KeyError(f"no exported table named {table_name!r}")
+    return _macro("download_link", table_name, f"{DOWNLOADS}/{table_name}", "../downloads.html#data-dictionary")
