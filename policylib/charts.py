@@ -15,7 +15,7 @@ import importlib
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -176,17 +176,29 @@ SMALL_SIZE = 10.0
 RESIDENT_KINDS = ("coverage", "window", "extension")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Chart:
-    """A drawn chart: the figure, the data it draws, alt text (what it shows) and a caption (what to read)."""
+    """A drawn chart: the figure, the data it draws, alt text (what it shows) and a caption (what to read).
+
+    Displayed in a notebook it is a ``<figure>`` (:meth:`html`); its plain-text form is the alt text.
+    """
 
     figure: Any
     data: Any
     alt: str
     caption: str
 
+    def __repr__(self) -> str:
+        return self.alt
+
     def svg(self) -> bytes:
-        """The chart as SVG, byte-identical across runs (fixed hash salt, no date, glyphs as paths)."""
+        """The chart as SVG, byte-identical across runs (fixed hash salt, no date, glyphs as paths).
+
+        Drawn once: a second draw of a constrained-layout figure may move it by a rounding error."""
+        return self._svg
+
+    @cached_property
+    def _svg(self) -> bytes:
         buffer = io.BytesIO()
         with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
             self.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
