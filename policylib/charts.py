@@ -674,10 +674,10 @@ def deadlines_chart(events: Any) -> Chart:
     ax_res, ax_int = fig.subplots(2, 1, sharex=True, height_ratios=[n_res, n_int])
     _draw_timeline(ax_res, resident, lo, hi)
     _draw_timeline(ax_int, internal, lo, hi)
-    ax_res.set_title("For residents: windows 缴费期, extensions, coverage period",
+    ax_res.set_title("For residents 缴费期:\nwindows, extensions, coverage period",
                      fontsize=TEXT_SIZE, loc="left")
-    ax_int.set_title("Internal work plan 工作节点: stages, reports, cut-offs", fontsize=TEXT_SIZE, loc="left")
-    ax_int.set_xlabel("date, relative to 1 January of the coverage year Y (待遇年度)", fontsize=SMALL_SIZE)
+    ax_int.set_title("Internal work plan 工作节点:\nstages, reports, cut-off dates", fontsize=TEXT_SIZE, loc="left")
+    ax_int.set_xlabel("month, relative to the coverage year Y\n(待遇年度)", fontsize=SMALL_SIZE)
     handles = [Line2D([], [], color="#777777", linewidth=6, label="period"),
                Line2D([], [], color="#777777", marker="D", linestyle="none", label="single date"),
                Line2D([], [], color=REST_DAY_COLOUR, marker="o", markerfacecolor="none", markersize=11,
