@@ -332,17 +332,22 @@ def financing_chart(financing: Any, national: Any) -> Chart:
         ax.grid(axis="y", color="#e5e5e5")
         ax.tick_params(labelsize=SMALL_SIZE)
         ax.margins(x=0.08, y=0.12)
+    standards = nat["standard_year"].astype(int).tolist()
+    year_before = all(c == s + 1 for c, s in zip(xs, standards, strict=True))
     axes[-1].set_xticks(xs)
-    axes[-1].set_xticklabels([f"{c}\n(std {s})" for c, s in zip(xs, nat["standard_year"].astype(int), strict=True)],
-                             fontsize=SMALL_SIZE - 1)
-    axes[-1].set_xlabel("coverage year 待遇年度 (national standard year)", fontsize=SMALL_SIZE)
-    handles: dict[str, Any] = {}
-    for ax in axes:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
+    axes[-1].set_xticklabels([str(c) if year_before else f"{c}\n(std {s})" for c, s in zip(xs, standards, strict=True)],
+                             fontsize=SMALL_SIZE)
+    axes[-1].set_xlabel("coverage year 待遇年度" + ("" if year_before else " (national standard year)"),
+                        fontsize=SMALL_SIZE)
     from matplotlib.lines import Line2D
 
-    handles["filled: exact figure, hollow: at least 不低于"] = Line2D([], [], linestyle="none", marker="o",
+    handles: dict[str, Any] = {"national minimum 国家最低标准": axes[0].get_lines()[0]}
+    for r, _, _ in marks:
+        colour = colour_for(r.jurisdiction)
+        handles.setdefault(r.label, Line2D([], [], linestyle="none", marker=marker_of[r.label], markersize=8,
+                                           markerfacecolor=colour, markeredgecolor="black"))
+
+    handles["hollow: at least 不低于"] = Line2D([], [], linestyle="none", marker="o",
                                                                   markerfacecolor="white", markeredgecolor="#555555")
     fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=2, fontsize=SMALL_SIZE,
                frameon=False)
@@ -363,8 +368,10 @@ def financing_chart(financing: Any, national: Any) -> Chart:
            f"{_words(nat_sub)} yuan; local: {describe('fiscal_subsidy')}. Bottom: personal contribution; "
            f"national minimum {_words(nat_per)} yuan; local: {describe('personal_contribution')}.")
     caption = ("Local fiscal subsidy (财政补助, top) and personal contribution (个人缴费, bottom) against the national "
-               "minimum (dashed line) for the coverage year each figure governs. A mark above the line is above the "
-               "national minimum; hollow marks are “at least” (不低于) figures; marks of the same year are set side by "
+               "minimum (dashed line) for the coverage year each figure governs"
+               + (" (a national standard of year N governs coverage year N+1)" if year_before else "")
+               + ". A mark above the line is above the national minimum; hollow marks are “at least” (不低于) "
+               "figures; marks of the same year are set side by "
                "side so none hides another.")
     return Chart(fig, data, alt, caption)
 
@@ -401,9 +408,7 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
             v = values[i, j]
             if np.isnan(v):
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#9e9e9e",
-                                       linewidth=0))
-                ax.text(j, i, NOT_STATED, ha="center", va="center", fontsize=SMALL_SIZE - 1, color="#444444",
-                        bbox={"facecolor": NA_COLOUR, "edgecolor": "none", "pad": 0.5})
+                                       linewidth=0, label=NOT_STATED))
             else:
                 bound = bounds is not None and bool(pd.notna(bounds.iat[i, j]) and bounds.iat[i, j])
                 text = f"≤{int(v)}" if bound else f"{int(v)}"
@@ -411,7 +416,8 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
                         color="white" if v > 0.6 * max(vmax, 1.0) else "black")
     ax.xaxis.tick_top()
     ax.set_xticks(range(n_cols))
-    ax.set_xticklabels([str(c).replace(" ", "\n", 1) for c in pivot.columns], rotation=0, fontsize=SMALL_SIZE)
+    ax.set_xticklabels([str(c) for c in pivot.columns], rotation=40, ha="left", rotation_mode="anchor",
+                       fontsize=SMALL_SIZE)
     colours = label_colours()
     for tick, label in zip(ax.xaxis.get_major_ticks(), pivot.columns, strict=True):
         for text in (tick.label1, tick.label2):
@@ -423,7 +429,12 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     ax.grid(which="minor", color="white", linewidth=1)
     ax.tick_params(which="minor", length=0)
     bar = fig.colorbar(image, ax=ax, location="bottom", fraction=0.04, pad=0.01, aspect=40)
-    bar.set_label("个人仍需缴纳 amount the person still pays (yuan)", fontsize=SMALL_SIZE)
+    bar.set_label("个人仍需缴纳 the person still pays, yuan", fontsize=SMALL_SIZE)
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(facecolor=NA_COLOUR, edgecolor="#9e9e9e", hatch="///",
+                              label="grey hatched: not stated by the notice")],
+               loc="outside lower center", fontsize=SMALL_SIZE, frameon=False)
     bar.ax.tick_params(labelsize=SMALL_SIZE)
     data = pivot.reset_index()
     data.columns = [str(c) for c in data.columns]

@@ -127,6 +127,7 @@ def test_text_stays_readable_at_phone_width(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(CHARTS))
 def test_no_legend_over_the_data(name: str) -> None:
+    """Every legend lies inside the figure and outside every axes."""
     chart = CHARTS[name]()
     fig = chart.figure
     fig.draw_without_rendering()
@@ -134,6 +135,9 @@ def test_no_legend_over_the_data(name: str) -> None:
     legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
     for legend in legends:
         box = legend.get_window_extent(renderer)
+        inside = fig.bbox
+        assert inside.x0 - 1 <= box.x0 and box.x1 <= inside.x1 + 1 and inside.y0 - 1 <= box.y0, \
+            f"{name}: legend cut off at the figure's edge"
         for ax in fig.axes:
             if ax.get_visible() and ax.get_label() != "<colorbar>":
                 assert not box.overlaps(ax.get_window_extent(renderer)), f"{name}: legend overlaps an axes"
@@ -223,8 +227,11 @@ def test_heatmap_marks_missing_cells_not_stated_and_shows_no_internal_ids() -> N
     pivot = compare.assisted_pivot()
     chart = charts.assisted_heatmap(pivot)
     ax = chart.figure.axes[0]
-    texts = [t.get_text() for t in ax.texts]
-    assert texts.count("not stated") == int(pivot.isna().sum().sum())
+    hatched = [p for p in ax.patches if p.get_hatch() and p.get_label() == "not stated"]
+    assert len(hatched) == int(pivot.isna().sum().sum()) > 0
+    stated = [t.get_text() for t in ax.texts]
+    assert len(stated) == int(pivot.notna().sum().sum())  # a figure in every stated cell, none in the others
+    assert "not stated by the notice" in " ".join(t.get_text() for lg in chart.figure.legends for t in lg.get_texts())
     assert list(chart.data.columns) == ["category", *[str(c) for c in pivot.columns]]
     rows = [t.get_text() for t in ax.get_yticklabels()]
     assert not any("_" in r for r in rows)
