@@ -334,7 +334,7 @@ def test_charts_fit_their_column_with_alt_text_and_caption(width: int, site: Sit
                 """() => Array.from(document.querySelectorAll('figure.pl-chart')).map(f => {
                     const img = f.querySelector('img'); const column = f.parentElement.getBoundingClientRect();
                     const box = img.getBoundingClientRect();
-                    return {src: img.src.slice(0, 26), alt: img.alt, caption: f.querySelector('figcaption').textContent,
+                    return {src: img.src.slice(0, 25), alt: img.alt, caption: f.querySelector('figcaption').textContent,
                             width: box.width, natural: img.naturalWidth, column: column.width,
                             right: box.right, page: document.documentElement.clientWidth};
                 })"""
