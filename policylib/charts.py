@@ -438,12 +438,17 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     bar.ax.tick_params(labelsize=SMALL_SIZE)
     data = pivot.reset_index()
     data.columns = [str(c) for c in data.columns]
-    stated = int(np.isfinite(values).sum())
-    zero = int((values == 0).sum())
-    alt = (f"Heat map, {n_rows} assisted groups by {n_cols} jurisdiction-years "
-           f"({_words([str(c) for c in pivot.columns])}): {stated} cells give the amount the person still pays "
-           f"({zero} of them 0 yuan, the highest {int(vmax) if stated else 0} yuan); "
-           f"{n_rows * n_cols - stated} cells are not stated.")
+    columns = []
+    for j, column in enumerate(pivot.columns):
+        cells = []
+        for i, row in enumerate(pivot.index):
+            if np.isfinite(values[i, j]):
+                bound = bounds is not None and bool(pd.notna(bounds.iat[i, j]) and bounds.iat[i, j])
+                cells.append(f"{_category_label(row)} {'at most ' if bound else ''}{int(values[i, j])}")
+        missing = n_rows - len(cells)
+        columns.append(f"{column}: {_words(cells)}" + (f" ({missing} groups not stated)" if missing else ""))
+    alt = (f"Heat map of what the person still pays, in yuan, for {n_rows} assisted groups by {n_cols} "
+           f"jurisdiction-years. " + "; ".join(columns) + ".")
     caption = ("What a person in each assisted group (资助参保对象) still pays, by jurisdiction-year: pale cells pay "
                "little or nothing, dark cells pay more; ≤ marks an upper bound; grey hatched cells are not stated "
                "by the notice (consult the local implementing rules).")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html.parser
 import itertools
+import re
 import warnings
 from collections.abc import Callable, Iterator
 
@@ -231,6 +232,10 @@ def test_heatmap_marks_missing_cells_not_stated_and_shows_no_internal_ids() -> N
     assert len(hatched) == int(pivot.isna().sum().sum()) > 0
     stated = [t.get_text() for t in ax.texts]
     assert len(stated) == int(pivot.notna().sum().sum())  # a figure in every stated cell, none in the others
+    for column in pivot.columns:  # the alt text reads out every stated cell of each jurisdiction-year
+        segment = chart.alt.split(f"{column}: ", 1)[1].split(";", 1)[0]
+        for row, value in pivot[column].dropna().items():
+            assert re.search(rf"{re.escape(charts._category_label(row))} (at most )?{int(value)}\b", segment), row
     assert "not stated by the notice" in " ".join(t.get_text() for lg in chart.figure.legends for t in lg.get_texts())
     assert list(chart.data.columns) == ["category", *[str(c) for c in pivot.columns]]
     rows = [t.get_text() for t in ax.get_yticklabels()]
