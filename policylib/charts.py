@@ -1,17 +1,21 @@
 """Matplotlib set-up for the book: a Chinese font, fixed colours and byte-reproducible images.
 
 The font is Noto Sans SC, shipped as a file by the ``pylopdf-fonts-zh-cn`` package, so no
-system font is needed. PNG is the image format: glyphs are rasterised with the bundled font, so
-pages look the same in every browser, and with the ``Software`` metadata key dropped the bytes
-depend only on the drawing.
+system font is needed. The book's charts are SVG (:class:`Chart`): glyphs are written as paths
+(``svg.fonttype = "path"``), so Chinese renders the same in every browser whatever fonts it has, and
+with a fixed ``svg.hashsalt`` and no ``Date`` the bytes depend only on the drawing. Each chart carries
+alt text describing what it shows and a caption saying what to read from it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib
+import io
 from collections.abc import Iterator, Mapping
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -153,19 +157,78 @@ def colour_for(jurisdiction: str) -> str:
 
 # --------------------------------------------------------------------------- book charts
 #
-# Each function draws one chart of the book with pyplot (so the notebook's inline backend shows it) and
-# returns the figure with the data it draws, for the notebook to print as a text table.
+# Each function draws one chart of the book on a figure of its own (no pyplot: nothing is shown until the
+# notebook displays the returned :class:`Chart`) and returns it with the data it draws, alt text and caption.
 
 NOT_STATED = "not stated"
 NA_COLOUR = "#d9d9d9"
 REST_DAY_COLOUR = "#d62728"
+NO_COVER_COLOUR = "#b2182b"
+NATIONAL_COLOUR = "#444444"
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h", "<", ">")
+# Widths and type sizes chosen so a chart shown 360 px wide on a phone still has text of about 8 px or more.
+CHART_WIDTH = 5.2  # inches
+TEXT_SIZE = 10.5
+SMALL_SIZE = 10.0
+# Events a resident acts on (windows and their extensions, the coverage period) versus the authorities'
+# internal work plan (stages, reporting, cut-off dates for counting targets).
+RESIDENT_KINDS = ("coverage", "window", "extension")
 
 
-def _pyplot() -> Any:
-    import matplotlib.pyplot as plt
+@dataclass(frozen=True, repr=False)
+class Chart:
+    """A drawn chart: the figure, the data it draws, alt text (what it shows) and a caption (what to read).
 
-    return plt
+    Displayed in a notebook it is a ``<figure>`` (:meth:`html`); its plain-text form is the alt text.
+    """
+
+    figure: Any
+    data: Any
+    alt: str
+    caption: str
+
+    def __repr__(self) -> str:
+        return self.alt
+
+    def svg(self) -> bytes:
+        """The chart as SVG, byte-identical across runs (fixed hash salt, no date, glyphs as paths).
+
+        Drawn once: a second draw of a constrained-layout figure may move it by a rounding error."""
+        return self._svg
+
+    @cached_property
+    def _svg(self) -> bytes:
+        buffer = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
+            self.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        return buffer.getvalue()
+
+    def size_px(self) -> tuple[int, int]:
+        """Natural display size in CSS pixels (SVG points × 4/3)."""
+        width, height = self.figure.get_size_inches()
+        return round(width * 96), round(height * 96)
+
+    def html(self) -> str:
+        """``<figure>`` with the SVG as an image (alt text on the ``img``) and a ``<figcaption>``."""
+        from policylib.book.markup import template_env
+
+        src = "data:image/svg+xml;base64," + base64.b64encode(self.svg()).decode("ascii")
+        width, height = self.size_px()
+        macro = template_env().get_template("charts.html").module.figure
+        return str(macro(src, self.alt, self.caption, width, height))
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def _figure(height: float, nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Any, Any]:
+    """A figure of the book's chart width with constrained layout (legends placed outside the axes)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(CHART_WIDTH, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
+    return fig, axes
 
 
 def label_colours() -> dict[str, str]:
@@ -193,16 +256,34 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None or value is pd.NA or pd.isna(value) else int(value)
 
 
-def financing_chart(financing: Any, national: Any) -> tuple[Any, Any]:
+def _words(items: list[str]) -> str:
+    return ", ".join(items) if items else "none"
+
+
+CLASS_COLUMNS = ("resident_class", "class_name", "class_label")
+
+
+def _class_name(row: Any) -> str | None:
+    """The resident class of a per-class financing row (a notice pricing by class), else None."""
+    for column in CLASS_COLUMNS:
+        value = getattr(row, column, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def financing_chart(financing: Any, national: Any) -> Chart:
     """Local subsidy and personal contribution against the national minimum series, by coverage year.
 
-    ``financing`` is :func:`policylib.compare.financing_table`, ``national`` :func:`policylib.compare.national_series`.
-    National lines are drawn at the coverage year each standard governs (tick labels name the standard
-    year); local points are in their jurisdiction's colour, triangles for "at least" (不低于) figures.
+    ``financing`` is :func:`policylib.compare.financing_table` (a notice that prices by resident class may
+    give one row per class, named in a ``resident_class`` column: one labelled mark per class),
+    ``national`` :func:`policylib.compare.national_series`. Two panels, one above the other; national
+    minimum as a dashed line at the coverage year each standard governs; each jurisdiction-year has its
+    colour and marker, filled for an exact figure and hollow for "at least" (不低于); marks sharing a
+    year are set side by side; the legend is below the panels.
     """
     import pandas as pd
 
-    plt = _pyplot()
     nat = national.sort_values("governs_coverage_year")
     rows: list[dict[str, Any]] = [
         {"series": f"national minimum (standard {int(r.standard_year)})", "coverage_year": int(r.governs_coverage_year),
@@ -211,64 +292,114 @@ def financing_chart(financing: Any, national: Any) -> tuple[Any, Any]:
         for r in nat.itertuples(index=False)
     ]
     local = financing.sort_values(["year", "jurisdiction"], kind="stable")
-    rows += [
-        {"series": r.label, "coverage_year": int(r.year), "fiscal_subsidy": _int_or_none(r.fiscal_subsidy),
-         "subsidy_at_least": bool(r.fiscal_subsidy_at_least),
-         "personal_contribution": _int_or_none(r.personal_contribution)}
-        for r in local.itertuples(index=False)
-    ]
+    marks = []
+    for r in local.itertuples(index=False):
+        klass = _class_name(r)
+        series = r.label if klass is None else f"{r.label} · {klass}"
+        marks.append((r, klass, series))
+        rows.append({"series": series, "coverage_year": int(r.year), "fiscal_subsidy": _int_or_none(r.fiscal_subsidy),
+                     "subsidy_at_least": bool(r.fiscal_subsidy_at_least),
+                     "personal_contribution": _int_or_none(r.personal_contribution)})
     data = pd.DataFrame(rows, columns=["series", "coverage_year", "fiscal_subsidy", "subsidy_at_least",
                                        "personal_contribution"])
     for col in ("fiscal_subsidy", "personal_contribution"):
         data[col] = pd.array(data[col].tolist(), dtype="Int64")
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharex=True)
-    panels = (("fiscal_subsidy", "subsidy_min", "财政补助 fiscal subsidy (yuan per person)"),
-              ("personal_contribution", "personal_standard", "个人缴费 personal contribution (yuan per person)"))
-    offsets = _spread(local["year"].tolist())
+    labels = list(dict.fromkeys(r.label for r, _, _ in marks))
+    marker_of = {label: MARKERS[i % len(MARKERS)] for i, label in enumerate(labels)}
+    fig, grid = _figure(7.4, 2, 1, sharex=True)
+    axes = grid[:, 0]
+    panels = (("fiscal_subsidy", "subsidy_min", "财政补助 fiscal subsidy, yuan per person"),
+              ("personal_contribution", "personal_standard", "个人缴费 personal contribution, yuan per person"))
+    xs = nat["governs_coverage_year"].astype(int).tolist()
     for ax, (local_col, nat_col, title) in zip(axes, panels, strict=True):
-        xs = nat["governs_coverage_year"].astype(int).tolist()
         ys = [_int_or_none(v) for v in nat[nat_col].tolist()]
-        ax.plot(xs, [float("nan") if y is None else y for y in ys], color="#444444", linestyle="--", marker=".",
-                label="national minimum 国家最低标准")
-        for r, dx in zip(local.itertuples(index=False), offsets, strict=True):
+        ax.plot(xs, [float("nan") if y is None else y for y in ys], color=NATIONAL_COLOUR, linestyle="--",
+                marker=".", label="national minimum 国家最低标准")
+        drawn = [(r, k, s) for r, k, s in marks if _int_or_none(getattr(r, local_col)) is not None]
+        offsets = _spread([int(r.year) for r, _, _ in drawn], width=0.5)
+        for (r, klass, _), dx in zip(drawn, offsets, strict=True):
             value = _int_or_none(getattr(r, local_col))
-            if value is None:
-                continue
-            at_least = bool(r.fiscal_subsidy_at_least) if local_col == "fiscal_subsidy" else False
-            ax.scatter([int(r.year) + dx], [value], color=colour_for(r.jurisdiction), marker="^" if at_least else "o",
-                       s=60, zorder=3, edgecolor="black", linewidth=0.5, label=r.label)
-        ax.set_title(title, fontsize=10)
+            at_least = local_col == "fiscal_subsidy" and bool(r.fiscal_subsidy_at_least)
+            colour = colour_for(r.jurisdiction)
+            ax.scatter([int(r.year) + dx], [value], marker=marker_of[r.label], s=70, zorder=3, linewidth=1.4,
+                       facecolors="white" if at_least else colour, edgecolors=colour if at_least else "black",
+                       label=r.label)
+            if klass is not None:
+                ax.annotate(klass, (int(r.year) + dx, value), xytext=(6, 0), textcoords="offset points",
+                            fontsize=SMALL_SIZE - 1, va="center", color=colour)
+        ax.set_title(title, fontsize=TEXT_SIZE, loc="left")
         ax.grid(axis="y", color="#e5e5e5")
-        ax.set_xticks(xs)
-        ax.set_xticklabels([f"{c}\n(std {s})" for c, s in zip(xs, nat["standard_year"].astype(int), strict=True)],
-                           fontsize=8)
-        ax.set_xlabel("coverage year 待遇年度 (national standard year)", fontsize=9)
-    handles, labels = axes[0].get_legend_handles_labels()
-    unique = dict(zip(labels, handles, strict=True))
-    fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=min(len(unique), 5), fontsize=8,
-               frameon=False, bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle("Local figures (● exact, ▲ at least 不低于) against the national minimum", fontsize=10)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return fig, data
+        ax.tick_params(labelsize=SMALL_SIZE)
+        ax.margins(x=0.08, y=0.12)
+    standards = nat["standard_year"].astype(int).tolist()
+    year_before = all(c == s + 1 for c, s in zip(xs, standards, strict=True))
+    axes[-1].set_xticks(xs)
+    axes[-1].set_xticklabels([str(c) if year_before else f"{c}\n(std {s})" for c, s in zip(xs, standards, strict=True)],
+                             fontsize=SMALL_SIZE)
+    axes[-1].set_xlabel("coverage year 待遇年度" + ("" if year_before else " (national standard year)"),
+                        fontsize=SMALL_SIZE)
+    from matplotlib.lines import Line2D
+
+    handles: dict[str, Any] = {"national minimum 国家最低标准": axes[0].get_lines()[0]}
+    for r, _, _ in marks:
+        colour = colour_for(r.jurisdiction)
+        handles.setdefault(r.label, Line2D([], [], linestyle="none", marker=marker_of[r.label], markersize=8,
+                                           markerfacecolor=colour, markeredgecolor="black"))
+
+    handles["hollow: at least 不低于"] = Line2D([], [], linestyle="none", marker="o",
+                                                                  markerfacecolor="white", markeredgecolor="#555555")
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=2, fontsize=SMALL_SIZE,
+               frameon=False)
+
+    def describe(col: str) -> str:
+        parts = []
+        for r, _, series in marks:
+            value = _int_or_none(getattr(r, col))
+            at_least = col == "fiscal_subsidy" and bool(r.fiscal_subsidy_at_least)
+            amount = NOT_STATED if value is None else ("at least " if at_least else "") + f"{value} yuan"
+            parts.append(f"{series} {amount}")
+        return _words(parts)
+
+    nat_sub = [f"{y}: {_int_or_none(v)}" for y, v in zip(xs, nat["subsidy_min"], strict=True) if _int_or_none(v)]
+    nat_per = [f"{y}: {_int_or_none(v)}" for y, v in zip(xs, nat["personal_standard"], strict=True)
+               if _int_or_none(v)]
+    alt = ("Two panels by coverage year. Top: fiscal subsidy per person; national minimum "
+           f"{_words(nat_sub)} yuan; local: {describe('fiscal_subsidy')}. Bottom: personal contribution; "
+           f"national minimum {_words(nat_per)} yuan; local: {describe('personal_contribution')}.")
+    caption = ("Local fiscal subsidy (财政补助, top) and personal contribution (个人缴费, bottom) against the national "
+               "minimum (dashed line) for the coverage year each figure governs"
+               + (" (a national standard of year N governs coverage year N+1)" if year_before else "")
+               + ". A mark above the line is above the national minimum; hollow marks are “at least” (不低于) "
+               "figures; marks of the same year are set side by "
+               "side so none hides another.")
+    return Chart(fig, data, alt, caption)
 
 
-def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> tuple[Any, Any]:
+def _category_label(value: object) -> str:
+    """Row label of the heat map: the Chinese name, without a leading internal id (``dibao 低保对象``)."""
+    text = str(value)
+    first, _, rest = text.partition(" ")
+    return rest if rest and first.isascii() and ("_" in first or first.islower()) else text
+
+
+def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     """Heat map of :func:`policylib.compare.assisted_pivot`: the amount the person still pays.
 
     Missing cells are grey, hatched and labelled "not stated"; ``upper_bound`` (the pivot of
-    ``personal_pays_upper_bound``) marks amounts that are at most (≤) the figure shown.
+    ``personal_pays_upper_bound``) marks amounts that are at most (≤) the figure shown. The colour bar is
+    below the map, so the columns keep the width.
     """
     import numpy as np
     import pandas as pd
     from matplotlib.patches import Rectangle
 
-    plt = _pyplot()
     values = pivot.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     masked = np.ma.masked_invalid(values)
-    cmap = plt.get_cmap("YlOrRd").with_extremes(bad=NA_COLOUR)
+    cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad=NA_COLOUR)
     n_rows, n_cols = values.shape
-    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * n_cols, 1.2 + 0.36 * n_rows))
+    fig, grid = _figure(1.9 + 0.34 * n_rows)
+    ax = grid[0, 0]
     vmax = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
     image = ax.imshow(masked, cmap=cmap, aspect="auto", vmin=0, vmax=max(vmax, 1.0))
     bounds = upper_bound.reindex(index=pivot.index, columns=pivot.columns) if upper_bound is not None else None
@@ -277,75 +408,156 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> tuple[Any, A
             v = values[i, j]
             if np.isnan(v):
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#9e9e9e",
-                                       linewidth=0))
-                ax.text(j, i, NOT_STATED, ha="center", va="center", fontsize=7, color="#555555",
-                        bbox={"facecolor": NA_COLOUR, "edgecolor": "none", "pad": 0.5})
+                                       linewidth=0, label=NOT_STATED))
             else:
                 bound = bounds is not None and bool(pd.notna(bounds.iat[i, j]) and bounds.iat[i, j])
                 text = f"≤{int(v)}" if bound else f"{int(v)}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                ax.text(j, i, text, ha="center", va="center", fontsize=SMALL_SIZE,
                         color="white" if v > 0.6 * max(vmax, 1.0) else "black")
     ax.xaxis.tick_top()
     ax.set_xticks(range(n_cols))
-    ax.set_xticklabels([str(c) for c in pivot.columns], rotation=0, fontsize=9)
+    ax.set_xticklabels([str(c) for c in pivot.columns], rotation=40, ha="left", rotation_mode="anchor",
+                       fontsize=SMALL_SIZE)
     colours = label_colours()
     for tick, label in zip(ax.xaxis.get_major_ticks(), pivot.columns, strict=True):
         for text in (tick.label1, tick.label2):
             text.set_color(colours.get(str(label), "black"))
     ax.set_yticks(range(n_rows))
-    ax.set_yticklabels([str(r) for r in pivot.index], fontsize=8)
+    ax.set_yticklabels([_category_label(r) for r in pivot.index], fontsize=SMALL_SIZE)
     ax.set_xticks(np.arange(-0.5, n_cols, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, n_rows, 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=1)
     ax.tick_params(which="minor", length=0)
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    bar.set_label("个人仍需缴纳 amount the person still pays (yuan)", fontsize=8)
-    ax.set_title("资助参保 assisted groups: what the person still pays", fontsize=10, pad=28)
-    fig.tight_layout()
+    bar = fig.colorbar(image, ax=ax, location="bottom", fraction=0.04, pad=0.01, aspect=40)
+    bar.set_label("个人仍需缴纳 the person still pays, yuan", fontsize=SMALL_SIZE)
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(facecolor=NA_COLOUR, edgecolor="#9e9e9e", hatch="///",
+                              label="grey hatched: not stated by the notice")],
+               loc="outside lower center", fontsize=SMALL_SIZE, frameon=False)
+    bar.ax.tick_params(labelsize=SMALL_SIZE)
     data = pivot.reset_index()
     data.columns = [str(c) for c in data.columns]
-    return fig, data
+    columns = []
+    for j, column in enumerate(pivot.columns):
+        cells = []
+        for i, row in enumerate(pivot.index):
+            if np.isfinite(values[i, j]):
+                bound = bounds is not None and bool(pd.notna(bounds.iat[i, j]) and bounds.iat[i, j])
+                cells.append(f"{_category_label(row)} {'at most ' if bound else ''}{int(values[i, j])}")
+        missing = n_rows - len(cells)
+        columns.append(f"{column}: {_words(cells)}" + (f" ({missing} groups not stated)" if missing else ""))
+    alt = (f"Heat map of what the person still pays, in yuan, for {n_rows} assisted groups by {n_cols} "
+           f"jurisdiction-years. " + "; ".join(columns) + ".")
+    caption = ("What a person in each assisted group (资助参保对象) still pays, by jurisdiction-year: pale cells pay "
+               "little or nothing, dark cells pay more; ≤ marks an upper bound; grey hatched cells are not stated "
+               "by the notice (consult the local implementing rules).")
+    return Chart(fig, data, alt, caption)
 
 
-def coverage_start_chart(series: Any) -> tuple[Any, Any]:
-    """Start of cover against payment date, both in days from the coverage period's start, one line per
-    jurisdiction-year (:func:`policylib.compare.coverage_start_series`). A line with no stated start is
-    listed in the legend as "start not stated"."""
+def coverage_start_chart(series: Any) -> Chart:
+    """Start of cover against payment date, both in days from the coverage period's start, one small panel
+    per jurisdiction-year (:func:`policylib.compare.coverage_start_series`), so no line hides another.
+
+    A payment whose cover would start after the coverage period ends buys no cover this year: it is drawn
+    as a red cross on the panel's top edge, not as a start of cover. Payments for which the notice states no
+    start of cover are a grey band labelled "not stated".
+    """
+    import numpy as np
     import pandas as pd
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(9, 4.8))
     labels = list(dict.fromkeys(series["label"]))
-    styles = ("-", "--", "-.", ":")
-    seen: dict[str, int] = {}
+    n = max(len(labels), 1)
+    fig, grid = _figure(1.4 + 1.75 * n, n, 1, sharex=True, sharey=True)
     lo = int(series["days_from_start"].min()) if len(series) else -120
     hi = int(series["days_from_start"].max()) if len(series) else 365
-    ax.plot([lo, hi], [lo, hi], color="#bbbbbb", linestyle=":", linewidth=1, label="cover from the day of payment")
-    ax.axvline(0, color="#888888", linewidth=0.8)
-    ax.axhline(0, color="#888888", linewidth=0.8)
-    ax.axhline(365, color="#888888", linewidth=0.8, linestyle="--")
-    ax.text(hi, 368, "365 days after the start of the coverage period", fontsize=7, color="#666666",
-            va="bottom", ha="right")
-    for k, label in enumerate(labels):
-        part = series[series["label"] == label]
-        jurisdiction = str(part["jurisdiction"].iloc[0])
-        style = styles[seen.get(jurisdiction, 0) % len(styles)]
-        seen[jurisdiction] = seen.get(jurisdiction, 0) + 1
-        y = [float("nan") if pd.isna(v) else float(v) for v in part["cover_days_from_start"].tolist()]
-        stated = any(v == v for v in y)
-        # Earlier lines are drawn wider, so lines that coincide stay visible as nested strokes.
-        width = 1.5 + min(1.0 * (len(labels) - 1 - k), 4.0)
-        ax.plot(part["days_from_start"].tolist(), y, color=colour_for(jurisdiction), linestyle=style,
-                linewidth=width, drawstyle="steps-post", solid_capstyle="butt",
-                label=label if stated else f"{label} (start {NOT_STATED})")
-    ax.set_xlabel("payment day, days from the start of the coverage period (缴费日)", fontsize=9)
-    ax.set_ylabel("first day of cover, days from the start (待遇起始日)", fontsize=9)
-    ax.set_title("待遇起始 start of cover for an ordinary resident, by payment date", fontsize=10)
-    ax.grid(color="#eeeeee")
-    ax.legend(fontsize=8, loc="center left", frameon=False)
-    fig.tight_layout()
-    data = coverage_start_table(series)
-    return fig, data
+    top = hi + 45
+    summaries = []
+    for ax, label in zip(grid[:, 0], labels, strict=False):
+        part = series[series["label"] == label].sort_values("days_from_start")
+        colour = colour_for(str(part["jurisdiction"].iloc[0]))
+        days = part["days_from_start"].astype(int).to_numpy()
+        end = int(days.max())
+        cover = np.array([np.nan if pd.isna(v) else float(v) for v in part["cover_days_from_start"].tolist()])
+        no_cover = cover > end
+        stated = ~np.isnan(cover) & ~no_cover
+        ax.plot([lo, hi], [lo, hi], color="#bbbbbb", linestyle=":", linewidth=1)
+        ax.axhline(end, color="#888888", linewidth=0.8, linestyle="--")
+        line = np.where(stated, cover, np.nan)
+        ax.plot(days, line, color=colour, linewidth=2.2, drawstyle="steps-post", solid_capstyle="butt")
+        if no_cover.any():
+            ax.scatter(days[no_cover], np.full(int(no_cover.sum()), top), marker="x", s=36, color=NO_COVER_COLOUR,
+                       linewidth=1.6, zorder=4, clip_on=False)
+        step = int(np.median(np.diff(days))) if len(days) > 1 else 1
+        unknown = np.isnan(cover)
+        for start, stop in _runs(days, unknown, step):
+            ax.axvspan(start, stop, color=NA_COLOUR, alpha=0.6, linewidth=0)
+        if unknown.any() and not stated.any() and not no_cover.any():
+            ax.text((lo + hi) / 2, (lo + hi) / 2, f"start of cover {NOT_STATED}", ha="center", va="center",
+                    fontsize=SMALL_SIZE, color="#444444")
+        ax.set_title(label, fontsize=TEXT_SIZE, loc="left", color=colour)
+        ax.grid(color="#eeeeee")
+        ax.tick_params(labelsize=SMALL_SIZE)
+        ax.set_ylim(min(lo, 0) - 20, top + 25)
+        summaries.append(_coverage_summary(label, days, cover, end, step))
+    for ax in grid[len(labels):, 0]:
+        ax.set_visible(False)
+    grid[-1, 0].set_xlabel("payment day 缴费日 (days from the start of the coverage period)", fontsize=SMALL_SIZE)
+    fig.supylabel("first day of cover 待遇起始日 (days from the start)", fontsize=SMALL_SIZE)
+    handles = [Line2D([], [], color="#555555", linewidth=2.2, label="first day of cover"),
+               Line2D([], [], color="#bbbbbb", linestyle=":", label="cover from the day of payment"),
+               Line2D([], [], color="#888888", linestyle="--", label="last day of the coverage period"),
+               Line2D([], [], color=NO_COVER_COLOUR, marker="x", linestyle="none",
+                      label="payment buys no cover this year"),
+               Patch(color=NA_COLOUR, label=f"start of cover {NOT_STATED}")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=SMALL_SIZE, frameon=False)
+    alt = ("Small multiples, one panel per jurisdiction-year, of the first day of cover against the payment day. "
+           + " ".join(summaries))
+    caption = ("When cover starts (待遇起始) for an ordinary resident, by the day they pay. A flat line at 0: cover "
+               "from the start of the coverage period; a line rising above the dotted diagonal: a waiting period "
+               "after payment. Red crosses: late payments whose cover would start after the coverage period "
+               "ends, so they buy no cover this year. Grey: the notice does not state a start of cover.")
+    return Chart(fig, coverage_start_table(series), alt, caption)
+
+
+def _runs(days: Any, mask: Any, step: int) -> list[tuple[int, int]]:
+    """Spans ``(first, last + step)`` of consecutive days where ``mask`` holds."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for day, flag in zip(days.tolist(), mask.tolist(), strict=True):
+        if flag and start is None:
+            start = day
+        if not flag and start is not None:
+            runs.append((start, day))
+            start = None
+    if start is not None:
+        runs.append((start, int(days[-1]) + step))
+    return runs
+
+
+def _coverage_summary(label: str, days: Any, cover: Any, end: int, step: int) -> str:
+    """One sentence of alt text for a panel of the coverage-start chart."""
+    import numpy as np
+
+    parts = []
+    covered = ~np.isnan(cover) & (cover <= end)
+    from_start = covered & (cover == 0)
+    if from_start.any():
+        parts.append(f"payment from day {int(days[from_start].min())} to day {int(days[from_start].max())} "
+                     "gives cover from the start of the period")
+    late = covered & (cover > 0)
+    if late.any():
+        waits = (cover[late] - days[late]).astype(int)
+        parts.append(f"payment from day {int(days[late].min())} gives cover after a wait of "
+                     f"{int(waits.min())}{'' if waits.min() == waits.max() else f' to {int(waits.max())}'} days")
+    no_cover = ~np.isnan(cover) & (cover > end)
+    if no_cover.any():
+        parts.append(f"payment from day {int(days[no_cover].min())} buys no cover this year")
+    if np.isnan(cover).any():
+        parts.append(f"for {int(np.isnan(cover).sum() * step)} days of payments the start is not stated")
+    return f"{label}: {'; '.join(parts) or 'no data'}."
 
 
 def coverage_start_table(series: Any, every_days: int = 28) -> Any:
@@ -368,9 +580,9 @@ def coverage_start_table(series: Any, every_days: int = 28) -> Any:
     return out
 
 
-def _month_ticks(lo: int, hi: int, year: int = 2001) -> tuple[list[int], list[str]]:
+def _month_ticks(lo: int, hi: int, year: int = 2001, every: int = 2) -> tuple[list[int], list[str]]:
     """Ticks at month starts between offsets ``lo`` and ``hi`` (days from 1 January of the coverage year),
-    labelled ``Sep Y−1``, ``Jan Y``. Offsets are counted in a fixed non-leap reference year."""
+    labelled ``Sep Y−1``, ``Jan Y``, every ``every`` months. Offsets are counted in a fixed non-leap year."""
     import datetime as dt
 
     jan1 = dt.date(year, 1, 1)
@@ -378,63 +590,121 @@ def _month_ticks(lo: int, hi: int, year: int = 2001) -> tuple[list[int], list[st
     for y in (year - 1, year, year + 1):
         for m in range(1, 13):
             offset = (dt.date(y, m, 1) - jan1).days
-            if lo <= offset <= hi and (m - 1) % 2 == 0:
+            if lo <= offset <= hi and (m - 1) % every == 0:
                 rel = y - year
                 ticks.append(offset)
                 labels.append(f"{MONTH_ABBR[m - 1]}\nY{'' if rel == 0 else f'{rel:+d}'.replace('-', '−')}")
     return ticks, labels
 
 
-def deadlines_chart(events: Any) -> tuple[Any, Any]:
-    """Timeline of :func:`policylib.compare.calendar_events` aligned on the coverage year (x: days from
-    1 January of the coverage year). Spans are bars, single dates diamonds; an end falling on a weekend or
-    statutory holiday is ringed in red; events without a stated date are listed as "not stated"."""
-    import pandas as pd
+def deadline_rows(events: Any) -> tuple[Any, Any]:
+    """Split :func:`policylib.compare.calendar_events` into the rows drawn in the resident panel (windows,
+    extensions, coverage period) and in the internal work-plan panel (stages, reporting, cut-offs).
 
-    plt = _pyplot()
-    n = len(events)
-    fig, ax = plt.subplots(figsize=(10, 1.0 + 0.32 * max(n, 1)))
+    An event repeating another of the same jurisdiction-year with the same name and dates (a work stage
+    restating the collection window) is drawn once, in the resident panel.
+    """
+    resident = events[events["kind"].isin(RESIDENT_KINDS)]
+    internal = events[~events["kind"].isin(RESIDENT_KINDS)]
+
+    def key(r: Any) -> tuple[Any, ...]:
+        return (r.label, str(r.name_zh), _int_or_none(r.start_offset), _int_or_none(r.end_offset))
+
+    seen: set[tuple[Any, ...]] = set()
+    keep_resident = []
+    for i, r in zip(resident.index, resident.itertuples(index=False), strict=True):
+        if key(r) not in seen:
+            seen.add(key(r))
+            keep_resident.append(i)
+    keep_internal = []
+    for i, r in zip(internal.index, internal.itertuples(index=False), strict=True):
+        if key(r) not in seen:
+            seen.add(key(r))
+            keep_internal.append(i)
+    return events.loc[keep_resident], events.loc[keep_internal]
+
+
+def _draw_timeline(ax: Any, rows: Any, lo: int, hi: int) -> None:
+    """Bars for spans, diamonds for single dates, red rings on ends falling on a rest day."""
     ylabels = []
-    offsets = [int(v) for v in pd.concat([events["start_offset"], events["end_offset"]]).dropna().tolist()]
-    lo = min([*offsets, 0]) - 10
-    hi = max([*offsets, 365]) + 10
-    for i, r in enumerate(events.itertuples(index=False)):
+    for i, r in enumerate(rows.itertuples(index=False)):
         colour = colour_for(r.jurisdiction)
         name = str(r.name_zh)
-        ylabels.append(f"{r.label} · {name if len(name) <= 14 else name[:13] + '…'}")
+        ylabels.append(f"{r.label}\n{name if len(name) <= 12 else name[:11] + '…'}")
         start = _int_or_none(r.start_offset)
         end = _int_or_none(r.end_offset)
         if end is None:
-            ax.text(0, i, NOT_STATED, va="center", ha="left", fontsize=7, color="#666666", style="italic",
-                    bbox={"facecolor": NA_COLOUR, "edgecolor": "none", "pad": 1})
+            ax.text(lo + 4, i, f"date {NOT_STATED}", va="center", ha="left", fontsize=SMALL_SIZE - 1,
+                    color="#444444", style="italic", bbox={"facecolor": NA_COLOUR, "edgecolor": "none", "pad": 1})
             continue
         if start is not None and start != end:
-            ax.barh(i, end - start + 1, left=start, height=0.55, color=colour, alpha=0.55 if r.kind == "coverage"
-                    else 0.9, edgecolor=colour)
+            ax.barh(i, end - start + 1, left=start, height=0.6, color=colour,
+                    alpha=0.45 if r.kind == "coverage" else 0.9, edgecolor=colour)
         else:
-            ax.scatter([end], [i], marker="D", s=30, color=colour, zorder=3)
+            ax.scatter([end], [i], marker="D", s=40, color=colour, zorder=3)
         rest = r.end_is_rest_day
-        weekend = r.end_is_weekend
-        if (rest is True) or (rest is None and weekend is True):
-            ax.scatter([end], [i], marker="o", s=120, facecolors="none", edgecolors=REST_DAY_COLOUR, linewidths=1.5,
+        if (rest is True) or (rest is None and r.end_is_weekend is True):
+            ax.scatter([end], [i], marker="o", s=150, facecolors="none", edgecolors=REST_DAY_COLOUR, linewidths=1.6,
                        zorder=4)
-    ax.set_yticks(range(n))
-    ax.set_yticklabels(ylabels, fontsize=7)
-    ax.invert_yaxis()
+    ax.set_yticks(range(len(ylabels)))
+    ax.set_yticklabels(ylabels, fontsize=SMALL_SIZE - 1)
+    ax.set_ylim(len(ylabels) - 0.5, -0.5)
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ticks, labels = _month_ticks(lo, hi)
+    ticks, labels = _month_ticks(lo, hi, every=3)
     ax.set_xticks(ticks)
-    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_xticklabels(labels, fontsize=SMALL_SIZE)
     ax.set_xlim(lo, hi)
     ax.grid(axis="x", color="#eeeeee")
-    ax.set_xlabel("days from 1 January of the coverage year (Y = coverage year 待遇年度)", fontsize=9)
-    ax.set_title("缴费期与时间节点 windows, extensions and milestones", fontsize=10)
-    ax.scatter([], [], marker="o", s=120, facecolors="none", edgecolors=REST_DAY_COLOUR,
-               label="ends on a weekend or statutory holiday (休息日)")
-    ax.scatter([], [], marker="D", s=30, color="#777777", label="single date")
-    ax.legend(fontsize=7, loc="lower right", frameon=True)
-    fig.tight_layout()
-    return fig, deadlines_table(events)
+
+
+def _timeline_words(rows: Any) -> str:
+    parts = []
+    for r in rows.itertuples(index=False):
+        end = _int_or_none(r.end_offset)
+        if end is None:
+            when = "date not stated"
+        elif _int_or_none(r.start_offset) is not None and _int_or_none(r.start_offset) != end:
+            when = f"{r.start.date().isoformat()} to {r.end.date().isoformat()}"
+        else:
+            when = r.end.date().isoformat()
+        parts.append(f"{r.label} {r.name_zh} {when}")
+    return "; ".join(parts) or "none"
+
+
+def deadlines_chart(events: Any) -> Chart:
+    """Timeline of :func:`policylib.compare.calendar_events` aligned on the coverage year (x: days from
+    1 January of the coverage year), in two panels: what residents act on (collection windows, extensions,
+    coverage period) and the authorities' internal milestones. Spans are bars, single dates diamonds; an
+    end falling on a weekend or statutory holiday is ringed in red; events without a stated date say so."""
+    import pandas as pd
+    from matplotlib.lines import Line2D
+
+    resident, internal = deadline_rows(events)
+    offsets = [int(v) for v in pd.concat([events["start_offset"], events["end_offset"]]).dropna().tolist()]
+    lo = min([*offsets, 0]) - 15
+    hi = max([*offsets, 365]) + 15
+    n_res, n_int = max(len(resident), 1), max(len(internal), 1)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(CHART_WIDTH, 2.2 + 0.42 * (n_res + n_int)), layout="constrained")
+    ax_res, ax_int = fig.subplots(2, 1, sharex=True, height_ratios=[n_res, n_int])
+    _draw_timeline(ax_res, resident, lo, hi)
+    _draw_timeline(ax_int, internal, lo, hi)
+    ax_res.set_title("For residents 缴费期:\nwindows, extensions, coverage period",
+                     fontsize=TEXT_SIZE, loc="left")
+    ax_int.set_title("Internal work plan 工作节点:\nstages, reports, cut-off dates", fontsize=TEXT_SIZE, loc="left")
+    ax_int.set_xlabel("month, relative to the coverage year Y\n(待遇年度)", fontsize=SMALL_SIZE)
+    handles = [Line2D([], [], color="#777777", linewidth=6, label="period"),
+               Line2D([], [], color="#777777", marker="D", linestyle="none", label="single date"),
+               Line2D([], [], color=REST_DAY_COLOUR, marker="o", markerfacecolor="none", markersize=11,
+                      linestyle="none", label="ends on a weekend or statutory holiday (休息日)")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=SMALL_SIZE, frameon=False)
+    alt = ("Timeline in two panels, dates relative to 1 January of the coverage year. For residents: "
+           f"{_timeline_words(resident)}. Internal work plan: {_timeline_words(internal)}.")
+    caption = ("When each collection window (缴费期) opens and closes, with any extension, above; the authorities' "
+               "internal milestones below. Read how early in the year before the coverage year a window closes; a "
+               "red ring means the last day falls on a weekend or holiday.")
+    return Chart(fig, deadlines_table(events), alt, caption)
 
 
 def deadlines_table(events: Any) -> Any:
@@ -462,18 +732,19 @@ def deadlines_table(events: Any) -> Any:
                                        "holiday"])
 
 
-def national_deltas_chart(changes: Any) -> tuple[Any, Any]:
+def national_deltas_chart(changes: Any) -> Chart:
     """Year-on-year change of the national subsidy minimum and personal standard (grouped bars), from
-    :func:`policylib.compare.national_changes`."""
+    :func:`policylib.compare.national_changes`; the legend is below the bars."""
     import numpy as np
 
-    plt = _pyplot()
     fields = (("fiscal_subsidy", "财政补助最低标准 subsidy minimum", "#4c72b0"),
               ("personal_contribution", "个人缴费标准 personal standard", "#dd8452"))
     steps = list(dict.fromkeys(zip(changes["from_year"].astype(int), changes["to_year"].astype(int), strict=True)))
     x = np.arange(len(steps))
-    fig, ax = plt.subplots(figsize=(9, 3.8))
-    width = 0.38
+    fig, grid = _figure(4.4)
+    ax = grid[0, 0]
+    width = 0.4
+    words = []
     for k, (name, title, colour) in enumerate(fields):
         part = changes[changes["field"] == name]
         by_step = {(int(a), int(b)): _int_or_none(d) for a, b, d in
@@ -482,16 +753,21 @@ def national_deltas_chart(changes: Any) -> tuple[Any, Any]:
         xs = x + (k - 0.5) * width
         ax.bar(xs, [0 if h is None else h for h in heights], width=width, color=colour, label=title)
         for xi, h in zip(xs, heights, strict=True):
-            ax.text(xi, (h or 0) + 0.5, NOT_STATED if h is None else f"{h:+d}", ha="center", va="bottom", fontsize=8)
+            ax.text(xi, (h or 0) + 0.5, NOT_STATED if h is None else f"{h:+d}", ha="center", va="bottom",
+                    fontsize=SMALL_SIZE - 1.5, rotation=90 if h is None else 0)
+        words.append(f"{title}: " + ", ".join(f"{a}→{b} {NOT_STATED if h is None else f'{h:+d}'}"
+                                              for (a, b), h in zip(steps, heights, strict=True)))
     ax.set_xticks(x)
-    ax.set_xticklabels([f"{a}→{b}" for a, b in steps], fontsize=8)
-    ax.set_ylabel("change, yuan per person", fontsize=9)
-    ax.set_xlabel("national standard year", fontsize=9)
-    ax.set_title("国家标准年度变化 year-on-year change of the national minimum", fontsize=10)
+    ax.set_xticklabels([f"{a}→\n{b}" for a, b in steps], fontsize=SMALL_SIZE - 1)
+    ax.set_ylabel("change, yuan per person", fontsize=SMALL_SIZE)
+    ax.set_xlabel("national standard year", fontsize=SMALL_SIZE)
     ax.axhline(0, color="#555555", linewidth=0.8)
     ax.margins(y=0.15)
     ax.grid(axis="y", color="#eeeeee")
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
-    fig.tight_layout()
+    ax.tick_params(labelsize=SMALL_SIZE)
+    fig.legend(loc="outside lower center", ncol=1, fontsize=SMALL_SIZE, frameon=False)
     columns = ["from_year", "to_year", "field", "before", "after", "delta"]
-    return fig, changes.loc[:, columns].reset_index(drop=True)
+    alt = "Grouped bars of the yearly change of the national minimum, yuan per person. " + ". ".join(words) + "."
+    caption = ("How much the national minimum rose each year: blue the fiscal subsidy minimum (财政补助最低标准), "
+               "orange the personal contribution standard (个人缴费标准). Taller bars are bigger rises.")
+    return Chart(fig, changes.loc[:, columns].reset_index(drop=True), alt, caption)

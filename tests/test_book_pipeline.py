@@ -299,3 +299,10 @@ def test_charts_render_chinese_without_warnings_and_reproducibly(
     assert charts.colour_for("no-such-place") == charts.colour_for("no-such-place")
     assert charts.colour_for("no-such-place") in charts.PALETTE
     charts.JURISDICTION_COLOURS.reload()
+
+
+def test_an_html_template_is_an_input_of_the_notebooks() -> None:
+    """Changing a template the notebooks fill (a chart's figure markup) makes their outputs stale."""
+    files = {p.relative_to(REPO).as_posix() for p in pipeline.input_files(REPO)}
+    templates = {p.relative_to(REPO).as_posix() for p in (REPO / "policylib" / "data" / "templates").glob("*.html")}
+    assert templates and templates <= files

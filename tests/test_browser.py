@@ -315,6 +315,44 @@ def test_chinese_text_is_drawn_with_a_chinese_font(site: Site, tab: Tab) -> None
     assert cjk, f"the heading's Chinese text is drawn with {[f['familyName'] for f in fonts]}, no Chinese font"
 
 
+# ---------------------------------------------------------------------------- charts
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_charts_fit_their_column_with_alt_text_and_caption(width: int, site: Site, browser: Any) -> None:
+    """Every chart is an SVG image no wider than its column, with alt text and a caption; on a phone it still
+    fills the column (so its text is not shrunk further than the column requires)."""
+    context, tab = _open_tab(browser, site.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab.page.set_viewport_size({"width": width, "height": 900})
+    seen = 0
+    try:
+        for docname in [p for p in PAGES if p.startswith("chapters/")]:
+            tab.goto(site.page(docname))
+            _wait_for_images(tab)
+            found = tab.page.evaluate(
+                """() => Array.from(document.querySelectorAll('figure.pl-chart')).map(f => {
+                    const img = f.querySelector('img'); const column = f.parentElement.getBoundingClientRect();
+                    const box = img.getBoundingClientRect();
+                    return {src: img.src.slice(0, 25), alt: img.alt, caption: f.querySelector('figcaption').textContent,
+                            width: box.width, natural: img.naturalWidth, column: column.width,
+                            right: box.right, page: document.documentElement.clientWidth};
+                })"""
+            )
+            for chart in found:
+                where = f"{docname} at {width}px"
+                assert chart["src"] == "data:image/svg+xml;base64", where
+                assert len(chart["alt"]) > 80 and len(chart["caption"]) > 60, f"{where}: alt text or caption missing"
+                assert chart["width"] <= chart["column"] + 0.5 and chart["right"] <= chart["page"], \
+                    f"{where}: chart {chart['width']:.0f}px wider than its {chart['column']:.0f}px column"
+                assert chart["width"] >= min(chart["natural"], chart["column"]) - 1, f"{where}: chart shrunk"
+            seen += len(found)
+        assert not tab.errors, "\n".join(tab.errors)
+    finally:
+        context.close()
+    assert seen >= 1, "no chart found in the chapters"
+
+
 # ---------------------------------------------------------------------------- links
 
 

@@ -1,14 +1,21 @@
-"""The book's charts: Chinese labels without warnings, jurisdiction colours, data returned for printing."""
+"""The book's charts: SVG with alt text and caption, readable on a phone, legends off the data, no series hidden
+under another, deadlines without duplicates, payments that buy no cover drawn as such."""
 
 from __future__ import annotations
 
-import io
+import base64
+import html.parser
+import itertools
+import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import matplotlib
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 matplotlib.use("Agg")
 
@@ -25,21 +32,15 @@ def _setup() -> Iterator[None]:
     plt.close("all")
 
 
-def _png(fig: object) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata=dict(charts.PNG_METADATA))  # type: ignore[attr-defined]
-    return buffer.getvalue()
-
-
-def _draw(make: object) -> tuple[object, pd.DataFrame, bytes]:
+def _draw(make: Callable[[], charts.Chart]) -> tuple[charts.Chart, bytes]:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing CJK glyph is a UserWarning
-        fig, data = make()  # type: ignore[operator]
-        image = _png(fig)
-    return fig, data, image
+        chart = make()
+        svg = chart.svg()
+    return chart, svg
 
 
-CHARTS = {
+CHARTS: dict[str, Callable[[], charts.Chart]] = {
     "financing": lambda: charts.financing_chart(compare.financing_table(), compare.national_series()),
     "assisted": lambda: charts.assisted_heatmap(compare.assisted_pivot(),
                                                 compare.assisted_pivot("personal_pays_upper_bound")),
@@ -49,40 +50,198 @@ CHARTS = {
 }
 
 
+class _Figure(html.parser.HTMLParser):
+    """The parts of a chart's HTML: img attributes and caption text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.imgs: list[dict[str, str | None]] = []
+        self.caption = ""
+        self._in_caption = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.imgs.append(dict(attrs))
+        self._in_caption = self._in_caption or tag == "figcaption"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "figcaption":
+            self._in_caption = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_caption:
+            self.caption += data
+
+
 @pytest.mark.parametrize("name", list(CHARTS))
-def test_each_chart_draws_reproducibly_without_warnings_and_returns_its_data(name: str) -> None:
-    _, data, first = _draw(CHARTS[name])
-    _, again, second = _draw(CHARTS[name])
-    assert first == second
-    assert first.startswith(b"\x89PNG") and b"Software" not in first
-    assert isinstance(data, pd.DataFrame) and not data.empty
-    pd.testing.assert_frame_equal(data, again)
+def test_each_chart_is_a_reproducible_svg_without_warnings(name: str) -> None:
+    first, svg = _draw(CHARTS[name])
+    again, svg_again = _draw(CHARTS[name])
+    assert svg == svg_again
+    assert b"<svg" in svg and b"<dc:date>" not in svg
+    assert b"<text" not in svg  # glyphs are paths: Chinese renders without the reader's fonts
+    assert isinstance(first.data, pd.DataFrame) and not first.data.empty
+    pd.testing.assert_frame_equal(first.data, again.data)
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_each_chart_has_alt_text_describing_it_and_a_caption(name: str) -> None:
+    chart, svg = _draw(CHARTS[name])
+    parsed = _Figure()
+    parsed.feed(chart.html())
+    assert len(parsed.imgs) == 1
+    img = parsed.imgs[0]
+    src = img["src"] or ""
+    assert src.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(src.split(",", 1)[1]) == svg
+    alt = img["alt"] or ""
+    assert alt == chart.alt and len(alt) > 80 and "png" not in alt.lower()
+    assert parsed.caption.strip() == chart.caption and len(chart.caption) > 60
+    assert repr(chart) == chart.alt  # the notebook's plain-text form is the description
+
+
+def test_alt_text_names_every_jurisdiction_year_drawn() -> None:
+    labels = [f"{e.name_en} {e.year}" for e in catalogue.local_entries()]
+    for name in ("financing", "coverage_start", "deadlines"):
+        alt = CHARTS[name]().alt
+        missing = [label for label in labels if label not in alt]
+        assert not missing, f"{name}: alt text leaves out {missing}"
+
+
+def test_alt_and_caption_are_escaped() -> None:
+    fig, _ = charts._figure(1.0)
+    chart = charts.Chart(fig, pd.DataFrame({"a": [1]}), 'x" onerror="alert(1)', "<script>alert(1)</script>")
+    markup = chart.html()
+    assert 'onerror="alert' not in markup and "<script>" not in markup
+    assert "&lt;script&gt;" in markup
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_text_stays_readable_at_phone_width(name: str) -> None:
+    """Shown 360 px wide on a phone, every text is at least 7.5 px high."""
+    chart = CHARTS[name]()
+    width, _ = chart.size_px()
+    texts = [t for t in chart.figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    smallest = min(t.get_fontsize() for t in texts) * 4 / 3  # points to CSS pixels
+    assert smallest * min(1.0, 360 / width) >= 7.5, f"{name}: smallest text {smallest:.1f}px in a {width}px figure"
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_no_legend_over_the_data(name: str) -> None:
+    """Every legend lies inside the figure and outside every axes."""
+    chart = CHARTS[name]()
+    fig = chart.figure
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        inside = fig.bbox
+        assert inside.x0 - 1 <= box.x0 and box.x1 <= inside.x1 + 1 and inside.y0 - 1 <= box.y0, \
+            f"{name}: legend cut off at the figure's edge"
+        for ax in fig.axes:
+            if ax.get_visible() and ax.get_label() != "<colorbar>":
+                assert not box.overlaps(ax.get_window_extent(renderer)), f"{name}: legend overlaps an axes"
+
+
+def _marks(ax: object) -> list[tuple[object, set[tuple[float, float]], tuple[object, ...]]]:
+    """(artist, points, style) of every drawn line or scatter of an axes."""
+    out = []
+    for artist in [*ax.lines, *ax.collections]:  # type: ignore[attr-defined]
+        if isinstance(artist, Line2D):
+            xs, ys = artist.get_xdata(), artist.get_ydata()
+            points = {(round(float(x), 6), round(float(y), 6)) for x, y in zip(xs, ys, strict=True) if y == y}
+            style = ("line", artist.get_marker(), artist.get_linestyle(), matplotlib.colors.to_hex(artist.get_color()))
+        elif isinstance(artist, PathCollection):
+            points = {(round(float(x), 6), round(float(y), 6)) for x, y in artist.get_offsets()}
+            face = tuple(matplotlib.colors.to_hex(c) for c in artist.get_facecolor())
+            edge = tuple(matplotlib.colors.to_hex(c) for c in artist.get_edgecolor())
+            shape = tuple(map(tuple, artist.get_paths()[0].vertices.round(3).tolist())) if artist.get_paths() else ()
+            style = ("scatter", shape, face, edge, tuple(round(float(s)) for s in artist.get_sizes()))
+        else:
+            continue
+        if points:
+            out.append((artist, points, style))
+    return out
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_no_series_hidden_under_another(name: str) -> None:
+    """Marks of an axes sharing a point differ in marker shape (a ring around a diamond), never only in colour;
+    two lines in jurisdiction colours never run along each other (share two or more points)."""
+    chart = CHARTS[name]()
+    palette = set(charts.PALETTE)
+    for ax in chart.figure.axes:
+        for (a, pa, sa), (b, pb, sb) in itertools.combinations(_marks(ax), 2):
+            shared = pa & pb
+            if not shared:
+                continue
+            if sa[0] == sb[0] == "scatter":
+                assert sa[1] != sb[1], f"{name}: {a} and {b} draw the same marker at {sorted(shared)[:3]}"
+            if sa[0] == sb[0] == "line" and sa[3] in palette and sb[3] in palette:
+                assert len(shared) < 2, f"{name}: two series lines coincide at {sorted(shared)[:3]}"
+
+
+def test_financing_marks_sharing_a_year_and_amount_are_set_apart() -> None:
+    base = compare.financing_table().iloc[[0]]
+    twins = pd.concat([base, base.assign(jurisdiction="twin", label="Twin 2021")], ignore_index=True)
+    chart = charts.financing_chart(twins, compare.national_series())
+    for ax in chart.figure.axes:
+        points = [p for _, pts, style in _marks(ax) if style[0] == "scatter" for p in pts]
+        assert len(points) == len(set(points)) == 2
 
 
 def test_local_points_use_their_jurisdiction_colour() -> None:
-    fig, _ = charts.financing_chart(compare.financing_table(), compare.national_series())
-    colours = {matplotlib.colors.to_hex(c.get_facecolor()[0]) for ax in fig.axes for c in ax.collections}
+    chart = charts.financing_chart(compare.financing_table(), compare.national_series())
+    colours = {matplotlib.colors.to_hex(c) for ax in chart.figure.axes for col in ax.collections
+               for c in [*col.get_facecolor(), *col.get_edgecolor()]}
     for entry in catalogue.local_entries():
         fin = catalogue.rules(entry.jurisdiction, entry.year).financing
-        if fin.personal_contribution.stated and fin.fiscal_subsidy.stated:  # one price to plot (not by class)
+        if fin.personal_contribution.stated or fin.fiscal_subsidy.stated:
             assert charts.colour_for(entry.jurisdiction) in colours
 
 
 def test_financing_data_has_national_and_local_rows() -> None:
-    _, data = charts.financing_chart(compare.financing_table(), compare.national_series())
+    data = charts.financing_chart(compare.financing_table(), compare.national_series()).data
     national = data[data["series"].str.startswith("national minimum")]
     assert len(national) == len(catalogue.national_standards())
     local = set(data["series"]) - set(national["series"])
     assert local == {f"{e.name_en} {e.year}" for e in catalogue.local_entries()}
 
 
-def test_heatmap_marks_missing_cells_not_stated() -> None:
+def test_a_class_priced_notice_gets_one_labelled_mark_per_class() -> None:
+    row = compare.financing_table().iloc[[0]]
+    classes = {"老年居民": 500, "学生儿童": 300, "其他居民": 400}
+    per_class = pd.concat([row.assign(resident_class=name, personal_contribution=price)
+                           for name, price in classes.items()], ignore_index=True)
+    chart = charts.financing_chart(per_class, compare.national_series())
+    personal = chart.figure.axes[1]
+    ys = sorted(int(y) for _, pts, style in _marks(personal) if style[0] == "scatter" for _, y in pts)
+    assert ys == sorted(classes.values())
+    assert sorted(t.get_text() for t in personal.texts) == sorted(classes)
+    label = str(row["label"].iloc[0])
+    assert {f"{label} · {name}" for name in classes} <= set(chart.data["series"])
+    assert all(f"{label} · {name} {price} yuan" in chart.alt for name, price in classes.items())
+
+
+def test_heatmap_marks_missing_cells_not_stated_and_shows_no_internal_ids() -> None:
     pivot = compare.assisted_pivot()
-    fig, data = charts.assisted_heatmap(pivot)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert texts.count("not stated") == int(pivot.isna().sum().sum())
-    assert list(data.columns) == ["category", *[str(c) for c in pivot.columns]]
-    ticks = {t.get_text(): matplotlib.colors.to_hex(t.get_color()) for t in fig.axes[0].get_xticklabels(which="both")}
+    chart = charts.assisted_heatmap(pivot)
+    ax = chart.figure.axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch() and p.get_label() == "not stated"]
+    assert len(hatched) == int(pivot.isna().sum().sum()) > 0
+    stated = [t.get_text() for t in ax.texts]
+    assert len(stated) == int(pivot.notna().sum().sum())  # a figure in every stated cell, none in the others
+    for column in pivot.columns:  # the alt text reads out every stated cell of each jurisdiction-year
+        segment = chart.alt.split(f"{column}: ", 1)[1].split(";", 1)[0]
+        for row, value in pivot[column].dropna().items():
+            assert re.search(rf"{re.escape(charts._category_label(row))} (at most )?{int(value)}\b", segment), row
+    assert "not stated by the notice" in " ".join(t.get_text() for lg in chart.figure.legends for t in lg.get_texts())
+    assert list(chart.data.columns) == ["category", *[str(c) for c in pivot.columns]]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert not any("_" in r for r in rows)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in rows)
+    ticks = {t.get_text().replace("\n", " "): matplotlib.colors.to_hex(t.get_color()) for t in ax.get_xticklabels()}
     for label, colour in charts.label_colours().items():
         if label in ticks:
             assert ticks[label] == colour
@@ -98,16 +257,52 @@ def test_coverage_start_table_samples_each_series() -> None:
     assert table.isna().any().any()  # a not-stated start stays missing
 
 
-def test_coverage_start_legend_says_when_the_start_is_not_stated() -> None:
-    series = compare.coverage_start_series(28)
-    fig, _ = charts.coverage_start_chart(series)
-    labels = fig.axes[0].get_legend_handles_labels()[1]
-    for label in dict.fromkeys(series["label"]):
-        part = series[series["label"] == label]
-        if part["cover_days_from_start"].isna().all():
-            assert f"{label} (start not stated)" in labels
-        else:
-            assert label in labels
+def test_coverage_start_has_one_panel_per_jurisdiction_year() -> None:
+    series = compare.coverage_start_series(14)
+    chart = charts.coverage_start_chart(series)
+    titles = [ax.get_title(loc="left") for ax in chart.figure.axes if ax.get_visible()]
+    assert titles == list(dict.fromkeys(series["label"]))
+
+
+def test_a_payment_that_buys_no_cover_is_not_drawn_as_a_start_of_cover() -> None:
+    series = compare.coverage_start_series(7)
+    chart = charts.coverage_start_chart(series)
+    panels = {ax.get_title(loc="left"): ax for ax in chart.figure.axes if ax.get_visible()}
+    found = 0
+    for label, part in series.groupby("label", sort=False):
+        end = int(part["days_from_start"].max())
+        cover = part["cover_days_from_start"]
+        beyond = sorted(int(d) for d, c in zip(part["days_from_start"], cover, strict=True) if pd.notna(c) and c > end)
+        ax = panels[str(label)]
+        step_lines = [line for line in ax.lines if line.get_drawstyle() == "steps-post"]
+        assert len(step_lines) == 1
+        drawn = [y for y in step_lines[0].get_ydata() if y == y]
+        assert all(y <= end for y in drawn), f"{label}: a start of cover after the period is drawn on the line"
+        crosses = [sorted(int(x) for x, _ in c.get_offsets()) for c in ax.collections
+                   if isinstance(c, PathCollection) and len(c.get_offsets())]
+        assert crosses == ([beyond] if beyond else []), f"{label}: no-cover payments not marked"
+        found += len(beyond)
+    assert found, "no seed notice has a payment that buys no cover (the test would prove nothing)"
+    assert "buys no cover this year" in chart.alt
+
+
+def test_deadlines_draw_no_duplicate_and_keep_internal_milestones_apart() -> None:
+    events = compare.calendar_events()
+    duplicated = events.duplicated(["label", "name_zh", "start_offset", "end_offset"]).any()
+    assert duplicated, "the seeds have no repeated event (the test would prove nothing)"
+    resident, internal = charts.deadline_rows(events)
+    assert set(resident["kind"]) <= set(charts.RESIDENT_KINDS)
+    assert not set(internal["kind"]) & set(charts.RESIDENT_KINDS)
+    drawn = pd.concat([resident, internal])
+    assert not drawn.duplicated(["label", "name_zh", "start_offset", "end_offset"]).any()
+    assert set(events["event_id"] + events["label"]) >= set(drawn["event_id"] + drawn["label"])
+    chart = charts.deadlines_chart(events)
+    ax_res, ax_int = chart.figure.axes
+    for ax, rows in ((ax_res, resident), (ax_int, internal)):
+        assert len(ax.get_yticklabels()) == len(rows)
+        bars = [(round(p.get_x()), round(p.get_width()), ax.get_yticklabels()[round(p.get_y() + p.get_height() / 2)]
+                 .get_text()) for p in ax.patches]
+        assert len(bars) == len(set(bars))
 
 
 def test_deadlines_table_only_says_not_stated_for_missing_dates() -> None:
@@ -131,6 +326,6 @@ def test_spread_separates_points_sharing_a_year() -> None:
 def test_a_label_with_dollar_signs_is_drawn_as_written() -> None:
     fig, ax = plt.subplots()
     label = ax.set_title(r"Guizhou $\frac{x$ 贵州 $y$")  # mathtext would fail to parse this
-    _png(fig)
+    charts.Chart(fig, pd.DataFrame(), "", "").svg()
     assert label.get_text() == r"Guizhou $\frac{x$ 贵州 $y$"
     assert matplotlib.rcParams["text.parse_math"] is False

@@ -390,7 +390,8 @@ BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.p
 
 def input_files(root: Path) -> list[Path]:
     """Files the notebooks depend on: rules, sources (cleaned text, metadata, corrections) and the
-    library, including the notebooks' helpers in ``policylib/book`` but not the build code."""
+    library, including the notebooks' helpers in ``policylib/book`` and the HTML templates they fill, but
+    not the build code."""
     files = [p for p in (root / "rules").rglob("*") if p.is_file()]
     files += [p for name in SOURCE_FILES for p in (root / "sources").glob(f"*/{name}") if p.is_file()]
     package = root / "policylib"
@@ -398,6 +399,7 @@ def input_files(root: Path) -> list[Path]:
         parts = path.relative_to(package).parts
         if not (len(parts) == 2 and parts[0] == "book" and parts[1] in BUILD_MODULES):
             files.append(path)
+    files += [p for p in (package / "data" / "templates").rglob("*") if p.is_file()]
     return [p for p in files if "__pycache__" not in p.parts]
 
 
