@@ -31,6 +31,8 @@ __all__ = [
     "badge",
     "card",
     "clause",
+    "data_bundle",
+    "data_output",
     "date_text",
     "details",
     "esc",
@@ -298,6 +300,47 @@ def text_table(data: pd.DataFrame, columns: Sequence[str] | None = None, na: str
 
     shown = pd.DataFrame({str(c): [show(v) for v in df[c].tolist()] for c in df.columns})
     return shown.to_string(index=False)
+
+
+DATA_MIME = "application/vnd.dataresource+json"
+
+
+def _plain(value: object) -> object:
+    """A cell as JSON-ready data: missing -> None, dates ISO, numpy scalars to Python; text kept as text."""
+    if is_missing(value):
+        return None
+    if isinstance(value, pd.Timestamp | dt.date):
+        return date_text(value)
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def data_bundle(frame: pd.DataFrame, name: str, caption: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The MIME bundle and metadata of :func:`data_output`: the frame as pandas' ``orient="table"`` JSON
+    (compared by nbval and ``policylib diff``) and as a closed "data behind this chart" table."""
+    shown = frame.reset_index(drop=True).copy()
+    shown.columns = [str(c) for c in shown.columns]
+    for col in shown.columns:
+        kind = shown[col].dtype.kind
+        if kind == "M" or (kind == "O" and any(isinstance(v, dt.date) for v in shown[col].tolist())):
+            shown[col] = pd.Series([_plain(v) for v in shown[col].tolist()], dtype=object)
+    import json
+
+    resource = json.loads(shown.to_json(orient="table", index=False, date_format="iso"))
+    headers = [Column(str(c).replace("_", " "), functools.partial(lambda r, key: r[key], key=str(c)))
+               for c in shown.columns]
+    body = table(shown, headers, empty="No rows.")
+    html = details(f"Data behind this chart ({caption})", body)
+    return {DATA_MIME: resource, "text/html": str(html)}, {"policylib": {"table": name}}
+
+
+def data_output(frame: pd.DataFrame, name: str, caption: str) -> None:
+    """Display the data behind a chart or a long table as data (for nbval and ``policylib diff``) and as a
+    closed ``<details>`` table for readers, instead of a printed dump."""
+    from IPython.display import display
+
+    data, metadata = data_bundle(frame, name, caption)
+    display(data, raw=True, metadata=metadata)
 
 
 # --------------------------------------------------------------------------- page sections
