@@ -22,7 +22,7 @@ import chinese_calendar
 import pandas as pd
 from pydantic import BaseModel
 
-from policylib import catalogue, daycount, engine, national
+from policylib import catalogue, daycount, engine, national, wording
 from policylib.check import cited_objects
 from policylib.model import PERSON_CONDITIONS, Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
 from policylib.summary import HELP_GLOSS
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 SOURCES_PAGE = "../sources.html"
-NOT_STATED = "not stated"
+NOT_STATED = wording.NOT_STATED
 NO_RULE = "no rule stated"
 FALLBACK = "as for ordinary residents"
 FINANCING_FIGURES = ("personal_contribution", "fiscal_subsidy", "late_payer_total", "critical_illness_funding")
@@ -671,6 +671,183 @@ def calendar_events() -> pd.DataFrame:
             })
     return _frame(rows, CALENDAR_COLUMNS, ints=("start_offset", "end_offset"), dates=("start", "end"),
                   objects=("end_is_weekend", "end_is_rest_day", "end_is_holiday"))
+
+
+# --------------------------------------------------------------------------- at a glance
+
+CLASS_COLUMNS = [
+    "jurisdiction", "year", "label", "class_order", "class_zh", "who", "personal_contribution",
+    "personal_status", "fiscal_subsidy", "fiscal_subsidy_at_least", "source", "clause", "anchor",
+]
+
+
+def class_prices() -> pd.DataFrame:
+    """One row per resident class (居民类别) of every local jurisdiction-year, in the notice's order; a notice
+    without classes gives one row for all residents (``class_zh`` None)."""
+    rows = []
+    for _, rules in _local():
+        fin = rules.financing
+        if not fin.resident_classes:
+            rows.append({**_ident(rules), "class_order": 0, "class_zh": None, "who": "all residents",
+                         "personal_contribution": _amount(fin.personal_contribution),
+                         "personal_status": _status(fin.personal_contribution),
+                         "fiscal_subsidy": _amount(fin.fiscal_subsidy),
+                         "fiscal_subsidy_at_least": fin.fiscal_subsidy.at_least,
+                         **_cite(fin.personal_contribution, rules.source)})
+            continue
+        for i, cls in enumerate(fin.resident_classes):
+            who = " and ".join(condition_words(rules, w) for w in cls.when) or "everyone else"
+            rows.append({**_ident(rules), "class_order": i, "class_zh": cls.name_zh, "who": who,
+                         "personal_contribution": _amount(cls.personal_contribution),
+                         "personal_status": _status(cls.personal_contribution),
+                         "fiscal_subsidy": _amount(cls.fiscal_subsidy),
+                         "fiscal_subsidy_at_least": cls.fiscal_subsidy.at_least,
+                         **_cite(cls.personal_contribution, rules.source)})
+    return _frame(rows, CLASS_COLUMNS, ints=("personal_contribution", "fiscal_subsidy"))
+
+
+OVERVIEW_COLUMNS = [
+    "jurisdiction", "year", "label", "source",
+    "highest_contribution", "highest_class_zh", "highest_status", "highest_clause", "classes",
+    "national_standard_year", "national_personal_standard", "national_source", "national_clause",
+    "above_national",
+    "dibao_pays_low", "dibao_pays_high", "dibao_pays_upper_bound", "dibao_share_low", "dibao_share_high",
+    "dibao_groups", "dibao_status", "dibao_clause",
+    "late_paid", "late_payable", "late_waiting_days", "late_cover_start", "late_clause",
+    "national_rule_in_force", "national_waiting_days", "national_waiting_document", "national_waiting_from",
+    "window_zh", "window_end", "window_status", "window_clause", "later_windows",
+]
+
+
+def _dibao_ids() -> set[str]:
+    """The canonical 低保 category and every category under it."""
+    cats = catalogue.categories().categories
+    ids = {"dibao"}
+    while True:
+        more = {c.id for c in cats if c.parent in ids} - ids
+        if not more:
+            return ids
+        ids |= more
+
+
+def _highest(rules: RuleSet) -> dict[str, Any]:
+    fin = rules.financing
+    classes = [{"class_zh": c.name_zh, "amount": _amount(c.personal_contribution),
+                **_cite(c.personal_contribution, rules.source)} for c in fin.resident_classes]
+    if not classes:
+        amount = _amount(fin.personal_contribution)
+        return {"highest_contribution": amount, "highest_class_zh": None,
+                "highest_status": _status(fin.personal_contribution),
+                "highest_clause": _cite(fin.personal_contribution, rules.source)["clause"], "classes": None}
+    priced = [c for c in classes if c["amount"] is not None]
+    top = max(priced, key=lambda c: c["amount"]) if priced else None
+    return {"highest_contribution": top["amount"] if top else None,
+            "highest_class_zh": top["class_zh"] if top else None,
+            "highest_status": "stated" if top else NOT_STATED,
+            "highest_clause": top["clause"] if top else None,
+            "classes": [{k: c[k] for k in ("class_zh", "amount", "clause")} for c in classes]}
+
+
+def _dibao(rules: RuleSet, matrix: pd.DataFrame, ids: set[str]) -> dict[str, Any]:
+    rows = matrix[(matrix["jurisdiction"] == rules.jurisdiction) & (matrix["year"] == rules.coverage_year)
+                  & matrix["category"].isin(ids) & ~matrix["excluded"].astype(bool)]
+    out: dict[str, Any] = {"dibao_groups": len(rows), "dibao_pays_low": None, "dibao_pays_high": None,
+                           "dibao_pays_upper_bound": False, "dibao_share_low": None, "dibao_share_high": None,
+                           "dibao_status": NOT_STATED, "dibao_clause": None}
+    if rows.empty:
+        out["dibao_status"] = f"{NOT_STATED} (no 低保 group named)"
+        return out
+    out["dibao_clause"] = rows.iloc[0]["clause"]
+    pays = [int(v) for v in rows["personal_pays"].dropna().tolist()]
+    if not pays:
+        out["dibao_status"] = str(rows.iloc[0]["status"])
+        return out
+    contribution = _amount(rules.financing.personal_contribution)
+    low, high = min(pays), max(pays)
+    out.update(dibao_pays_low=low, dibao_pays_high=high, dibao_status="stated",
+               dibao_pays_upper_bound=bool(rows["personal_pays_upper_bound"].astype(bool).any()))
+    if contribution:
+        out.update(dibao_share_low=round(low / contribution, 3), dibao_share_high=round(high / contribution, 3))
+    return out
+
+
+def _late(rules: RuleSet) -> dict[str, Any]:
+    window = rules.enrolment.windows[0]
+    out: dict[str, Any] = {"late_paid": None, "late_payable": None, "late_waiting_days": None,
+                           "late_cover_start": None, "late_clause": None, "national_rule_in_force": False,
+                           "national_waiting_days": None, "national_waiting_document": None,
+                           "national_waiting_from": None}
+    found = national.waiting_rule(10_000)
+    if found is not None:
+        out["national_waiting_document"] = found[1].document
+        out["national_waiting_from"] = found[1].from_coverage_year
+    if window.end is None or not window.stated:
+        return out
+    paid = window.end + dt.timedelta(days=1)
+    person = engine.reference_facts(rules, engine.Person(circumstance="regular", paid=paid))
+    q = engine.quote(rules, person)
+    out.update(late_paid=paid, late_payable=q.payable,
+               late_waiting_days=q.waiting_days if q.payable else None,
+               late_cover_start=q.coverage_start if q.payable else None,
+               late_clause=q.citations[0]["clause"] if q.citations else None)
+    in_force = national.waiting_rule(rules.coverage_year)
+    if in_force is not None:
+        out.update(national_rule_in_force=True, national_waiting_document=in_force[1].document,
+                   national_waiting_from=in_force[1].from_coverage_year,
+                   national_waiting_days=national.waiting_days(in_force[1], "regular", paid,
+                                                               person.years_uninsured or 0,
+                                                               person.years_back_paid or 0))
+    return out
+
+
+def _windows(rules: RuleSet) -> dict[str, Any]:
+    first, *later = rules.enrolment.windows
+    items = [{"name_zh": w.name_zh, "end": w.end.isoformat() if w.end and w.stated else None,
+              "status": _status(w), "clause": _cite(w, rules.source)["clause"]} for w in later]
+    items += [{"name_zh": e.name_zh, "end": e.end.isoformat() if e.end and e.stated else None,
+               "status": _status(e), "clause": _cite(e, rules.source)["clause"]}
+              for e in rules.enrolment.extensions]
+    return {"window_zh": first.name_zh, "window_end": first.end if first.stated else None,
+            "window_status": _status(first), "window_clause": _cite(first, rules.source)["clause"],
+            "later_windows": items}
+
+
+def overview() -> pd.DataFrame:
+    """"At a glance": one row per local jurisdiction-year with the readers' first answers.
+
+    The highest personal contribution (per resident class where the notice prices classes) against the
+    national personal standard that governs the year; what a 低保 recipient (minimum-living-allowance
+    recipient, every 低保 group of the notice) still pays, in yuan and as a share of the contribution; the
+    wait of a resident insured last year who pays the day after the first collection window closes,
+    beside the national rule (国办发〔2024〕38号) where it governs the year; when the first window closes,
+    and later windows and extensions. Each answer carries its clause; what a notice leaves open is None
+    with its status.
+    """
+    financing = financing_table()
+    matrix = assisted_matrix()
+    ids = _dibao_ids()
+    rows = []
+    for _, rules in _local():
+        fin = financing[(financing["jurisdiction"] == rules.jurisdiction)
+                        & (financing["year"] == rules.coverage_year)].iloc[0]
+        row: dict[str, Any] = {**_ident(rules), "source": rules.source, **_highest(rules)}
+        n_pers = None if pd.isna(fin["national_personal_standard"]) else int(fin["national_personal_standard"])
+        row.update(national_standard_year=None if pd.isna(fin["national_standard_year"])
+                   else int(fin["national_standard_year"]),
+                   national_personal_standard=n_pers, national_source=fin["national_source"],
+                   national_clause=fin["national_clause"],
+                   above_national=(row["highest_contribution"] - n_pers
+                                   if row["highest_contribution"] is not None and n_pers is not None else None))
+        row.update(_dibao(rules, matrix, ids))
+        row.update(_late(rules))
+        row.update(_windows(rules))
+        rows.append(row)
+    return _frame(rows, OVERVIEW_COLUMNS,
+                  ints=("highest_contribution", "national_standard_year", "national_personal_standard",
+                        "above_national", "dibao_pays_low", "dibao_pays_high", "late_waiting_days",
+                        "national_waiting_days", "national_waiting_from"),
+                  dates=("late_paid", "late_cover_start", "window_end"),
+                  objects=("late_payable", "classes", "later_windows"))
 
 
 # --------------------------------------------------------------------------- changes

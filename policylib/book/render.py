@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from policylib import wording
 from policylib.book.markup import template_env
 from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link, condition_words
 
@@ -161,10 +162,8 @@ def clause(source: object, clause_path: object) -> Html:
 
 def money(amount: object, *, at_least: bool = False, upper_bound: bool = False) -> str:
     """A sum in yuan as text: ``280 yuan``, ``at least 550 yuan``, ``at most 160 yuan``."""
-    if is_missing(amount):
-        return NOT_STATED
-    prefix = "at least " if at_least else "at most " if upper_bound else ""
-    return f"{prefix}{int(amount)} yuan"  # type: ignore[call-overload]
+    return wording.money(None if is_missing(amount) else int(amount),  # type: ignore[call-overload]
+                         at_least=at_least, upper_bound=upper_bound)
 
 
 def figure(amount: object, source: object = None, clause_path: object = None, *, status: object = None,
