@@ -804,9 +804,11 @@ def _windows(rules: RuleSet) -> dict[str, Any]:
     first, *later = rules.enrolment.windows
     items = [{"name_zh": w.name_zh, "end": w.end.isoformat() if w.end and w.stated else None,
               "status": _status(w), "clause": _cite(w, rules.source)["clause"]} for w in later]
-    items += [{"name_zh": e.name_zh, "end": e.end.isoformat() if e.end and e.stated else None,
-               "status": _status(e), "clause": _cite(e, rules.source)["clause"]}
-              for e in rules.enrolment.extensions]
+    extensions = [{"name_zh": e.name_zh, "end": e.end.isoformat() if e.end and e.stated else None,
+                   "status": _status(e), "clause": _cite(e, rules.source)["clause"]}
+                  for e in rules.enrolment.extensions]
+    seen = {(w["end"], w["clause"]) for w in items}  # an extension that is also a later window: once
+    items += [e for e in extensions if (e["end"], e["clause"]) not in seen]
     return {"window_zh": first.name_zh, "window_end": first.end if first.stated else None,
             "window_status": _status(first), "window_clause": _cite(first, rules.source)["clause"],
             "later_windows": items}

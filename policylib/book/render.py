@@ -240,13 +240,15 @@ def _cell(value: object) -> Html:
 
 
 def table(data: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[Column], *,
-          caption: str | None = None, empty: str = "No rows.") -> Html:
-    """An HTML table; each cell is escaped unless a column returns ``Html``; missing cells get a badge."""
+          caption: str | None = None, empty: str = "No rows.", css: str | None = None) -> Html:
+    """An HTML table; each cell is escaped unless a column returns ``Html``; missing cells get a badge.
+
+    ``css`` adds classes: ``pl-matrix`` gives a big table sorting and filtering (``_static/pl-tables.js``)."""
     rows = _rows(data)
     if not rows:
         return _macro("paragraph", esc(empty), em=True)
     cells = [[_cell(c.cell(row)) for c in columns] for row in rows]
-    return _macro("table", [esc(c.header) for c in columns], cells, esc(caption) if caption else None)
+    return _macro("table", [esc(c.header) for c in columns], cells, esc(caption) if caption else None, css)
 
 
 def card(title: object, items: Sequence[tuple[str, object]]) -> Html:
@@ -894,3 +896,121 @@ def cases_table(answers: Sequence[Any]) -> Html:
         Column("Clauses", lambda r: join(dict.fromkeys(clause(c["source"], c["clause"]) for c in r["a"].citations),
                                          " ")),
     ], empty="The rule file has no rule for these cases.")
+
+
+# --------------------------------------------------------------------------- at a glance
+
+
+def _percent(share: object) -> str:
+    return f"{round(float(share) * 100)}%"  # type: ignore[arg-type]
+
+
+def _profile_link(r: Mapping[str, Any]) -> Html:
+    return link(r["label"], f"../profiles/{r['jurisdiction']}-{int(r['year'])}.html")
+
+
+def _with_clause(text: object, source: object, clause_path: object) -> Html:
+    return join([text, clause(source, clause_path) if not is_missing(clause_path) else None], " ")
+
+
+def _highest_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "highest_contribution") is None:
+        return status_cell(r["highest_status"])
+    top = money(r["highest_contribution"])
+    classes = _get(r, "classes")
+    if not classes:
+        return _with_clause(top, r["source"], r["highest_clause"])
+    head = _with_clause(f"{top} ({r['highest_class_zh']})", r["source"], r["highest_clause"])
+    per_class = [_with_clause(f"{c['class_zh']}: {money(c['amount'])}", r["source"], c["clause"]) for c in classes]
+    return join([head, _macro("small", "by resident class (居民类别): "), join(per_class, "; ")], "")
+
+
+def _above_cell(r: Mapping[str, Any]) -> Html:
+    standard = _get(r, "national_personal_standard")
+    if standard is None:
+        return badge(NOT_STATED, "no national standard in the project for this year")
+    base = f"{money(standard)}, standard {int(r['national_standard_year'])}"
+    diff = _get(r, "above_national")
+    if diff is None:
+        return join([badge(), f"against {base}"], " ")
+    words = "equal to" if diff == 0 else f"{abs(int(diff))} yuan {'above' if diff > 0 else 'below'}"
+    return _with_clause(f"{words} the national minimum ({base})", r["national_source"], r["national_clause"])
+
+
+def _dibao_cell(r: Mapping[str, Any]) -> Html:
+    low, high = _get(r, "dibao_pays_low"), _get(r, "dibao_pays_high")
+    if low is None:
+        return join([status_cell(r["dibao_status"]),
+                     clause(r["source"], r["dibao_clause"]) if _get(r, "dibao_clause") else None], " ")
+    bound = bool(r["dibao_pays_upper_bound"])
+    if low == high:
+        amount = money(low, upper_bound=bound)
+        share = None if _get(r, "dibao_share_low") is None else _percent(r["dibao_share_low"])
+    else:
+        amount = f"{'at most ' if bound else ''}{int(low)} to {int(high)} yuan"
+        share = None if _get(r, "dibao_share_low") is None else \
+            f"{_percent(r['dibao_share_low'])} to {_percent(r['dibao_share_high'])}"
+    words = amount + (f" ({'at most ' if bound else ''}{share} of the contribution)" if share else "")
+    groups = int(r["dibao_groups"])
+    more = f"; {groups} 低保 groups, see the assisted groups chapter" if groups > 1 else ""
+    return _with_clause(words + more, r["source"], r["dibao_clause"])
+
+
+def _late_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "late_paid") is None:
+        return badge(NOT_STATED, "the first collection window has no stated end")
+    paid = f"paid {date_text(r['late_paid'])}"
+    payable = _get(r, "late_payable")
+    if payable is None:
+        local: Html = join([badge(), f"({paid})"], " ")
+    elif payable is False:
+        local = esc(f"cannot enrol late ({paid})")
+    elif _get(r, "late_waiting_days") is None:
+        local = join([badge(NOT_STATED, "start of cover"), f"({paid})"], " ")
+    else:
+        local = esc(f"{int(r['late_waiting_days'])} days ({paid}, covered from {date_text(r['late_cover_start'])})")
+    local = _with_clause(local, r["source"], r["late_clause"])
+    document = _get(r, "national_waiting_document") or "the national rule"
+    if r["national_rule_in_force"]:
+        national_words = f"national rule ({document}): {int(r['national_waiting_days'])} days"
+    elif _get(r, "national_waiting_from") is not None:
+        national_words = f"national rule ({document}) applies from coverage year {int(r['national_waiting_from'])}"
+    else:
+        national_words = "no national waiting rule in the project"
+    return join([local, _macro("small", national_words)], "")
+
+
+def _window_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "window_end") is None:
+        first = join([f"{r['window_zh']}:", status_cell(r["window_status"])], " ")
+    else:
+        first = _with_clause(f"{date_text(r['window_end'], weekday=True)}, {r['window_zh']}", r["source"],
+                             r["window_clause"])
+    later = [_with_clause(f"{w['name_zh']} until {w['end']}" if w["end"] else
+                          join([f"{w['name_zh']}:", status_cell(w["status"])], " "), r["source"], w["clause"])
+             for w in (_get(r, "later_windows") or [])]
+    if not later:
+        return join([first, _macro("small", "no later window or extension")], "")
+    return join([first, _macro("small", "then: "), join(later, "; ")], "")
+
+
+OVERVIEW_HEADERS = {
+    "label": "Jurisdiction-year",
+    "highest": "Highest personal contribution (个人缴费)",
+    "national": "Against the national minimum (国家最低标准)",
+    "dibao": "A 低保对象 (minimum-living-allowance recipient) pays",
+    "late": "A late payer waits (待遇等待期)",
+    "window": "Collection window closes (征缴期)",
+}
+
+
+def overview_table(overview: pd.DataFrame, only: Sequence[str] | None = None) -> Html:
+    """The "at a glance" table (:func:`policylib.compare.overview`), one row per jurisdiction-year, each figure
+    with its clause link; ``only`` picks the answer columns shown (keys of :data:`OVERVIEW_HEADERS`)."""
+    cells: dict[str, Callable[[Mapping[str, Any]], object]] = {
+        "label": _profile_link, "highest": _highest_cell, "national": _above_cell, "dibao": _dibao_cell,
+        "late": _late_cell, "window": _window_cell,
+    }
+    keys = ["label", *(only or [k for k in cells if k != "label"])]
+    return table(overview, [Column(OVERVIEW_HEADERS[k], cells[k]) for k in keys], css="pl-glance",
+                 empty="No local rule files.")
