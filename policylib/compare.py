@@ -265,8 +265,8 @@ def national_series() -> pd.DataFrame:
 
 
 def _category_labels() -> dict[str, tuple[str, str, str]]:
-    """Canonical category id -> (name_zh, gloss, ``id 中文`` label), in file order."""
-    return {c.id: (c.name_zh, c.gloss, f"{c.id} {c.name_zh}") for c in catalogue.categories().categories}
+    """Canonical category id -> (name_zh, gloss, label: the Chinese name), in file order."""
+    return {c.id: (c.name_zh, c.gloss, c.name_zh) for c in catalogue.categories().categories}
 
 
 ASSISTED_COLUMNS = [
@@ -361,7 +361,7 @@ def _window_words(rules: RuleSet, window_id: str | None) -> tuple[str, str]:
         return str(window_id), ""
     start = window.start.isoformat() if window.start else "…"
     end = window.end.isoformat() if window.end else f"… ({NOT_STATED})"
-    return f"{window.name_zh} ({window.id})", f"{start} to {end}"
+    return window.name_zh, f"{start} to {end}"
 
 
 def condition_words(rules: RuleSet, cond: Condition) -> str:
@@ -494,7 +494,7 @@ def start_rules_table() -> pd.DataFrame:
         covered = set()
         for rule in rules.coverage.start_rules:
             covered.add(rule.circumstance)
-            parts = [f"only for {', '.join(rule.categories)}"] if rule.categories else []
+            parts = [f"only for {', '.join(_category_names(rule.categories))}"] if rule.categories else []
             parts += [condition_words(rules, c) for c in rule.when]
             due_words, due_amount = _due_words(rules, rule.due)
             person = _worked_person(rules, rule)
@@ -748,26 +748,34 @@ def _highest(rules: RuleSet) -> dict[str, Any]:
             "classes": [{k: c[k] for k in ("class_zh", "amount", "clause")} for c in classes]}
 
 
-def _dibao(rules: RuleSet, matrix: pd.DataFrame, ids: set[str]) -> dict[str, Any]:
-    rows = matrix[(matrix["jurisdiction"] == rules.jurisdiction) & (matrix["year"] == rules.coverage_year)
-                  & matrix["category"].isin(ids) & ~matrix["excluded"].astype(bool)]
-    out: dict[str, Any] = {"dibao_groups": len(rows), "dibao_pays_low": None, "dibao_pays_high": None,
+def _dibao(rules: RuleSet, ids: set[str]) -> dict[str, Any]:
+    """What the notice's 低保 groups still pay: lowest and highest in yuan and as a share of the contribution
+    (of each resident class's contribution where the notice prices classes)."""
+    groups = [g for g in rules.assisted_groups if g.category in ids]
+    out: dict[str, Any] = {"dibao_groups": len(groups), "dibao_pays_low": None, "dibao_pays_high": None,
                            "dibao_pays_upper_bound": False, "dibao_share_low": None, "dibao_share_high": None,
                            "dibao_status": NOT_STATED, "dibao_clause": None}
-    if rows.empty:
+    if not groups:
         out["dibao_status"] = f"{NOT_STATED} (no 低保 group named)"
         return out
-    out["dibao_clause"] = rows.iloc[0]["clause"]
-    pays = [int(v) for v in rows["personal_pays"].dropna().tolist()]
+    out["dibao_clause"] = _cite(groups[0], rules.source)["clause"]
+    fin = rules.financing
+    prices = [_amount(c.personal_contribution) for c in fin.resident_classes] or [_amount(fin.personal_contribution)]
+    pays: list[tuple[int, float]] = []
+    for group in (g for g in groups if g.stated):
+        for price in (p for p in prices if p):
+            value = engine.group_value(group, price)
+            if value is not None:
+                pays.append((price - min(value, price), (price - min(value, price)) / price))
+                out["dibao_pays_upper_bound"] |= group.help == "at_least"
     if not pays:
-        out["dibao_status"] = str(rows.iloc[0]["status"])
+        out["dibao_status"] = _status(next((g for g in groups if not g.stated), groups[0]))
+        if out["dibao_status"] == "stated":
+            out["dibao_status"] = f"{NOT_STATED} (the contribution it is taken from)"
         return out
-    contribution = _amount(rules.financing.personal_contribution)
-    low, high = min(pays), max(pays)
-    out.update(dibao_pays_low=low, dibao_pays_high=high, dibao_status="stated",
-               dibao_pays_upper_bound=bool(rows["personal_pays_upper_bound"].astype(bool).any()))
-    if contribution:
-        out.update(dibao_share_low=round(low / contribution, 3), dibao_share_high=round(high / contribution, 3))
+    out.update(dibao_pays_low=min(p for p, _ in pays), dibao_pays_high=max(p for p, _ in pays),
+               dibao_share_low=round(min(s for _, s in pays), 3), dibao_share_high=round(max(s for _, s in pays), 3),
+               dibao_status="stated")
     return out
 
 
@@ -826,7 +834,6 @@ def overview() -> pd.DataFrame:
     with its status.
     """
     financing = financing_table()
-    matrix = assisted_matrix()
     ids = _dibao_ids()
     rows = []
     for _, rules in _local():
@@ -840,7 +847,7 @@ def overview() -> pd.DataFrame:
                    national_clause=fin["national_clause"],
                    above_national=(row["highest_contribution"] - n_pers
                                    if row["highest_contribution"] is not None and n_pers is not None else None))
-        row.update(_dibao(rules, matrix, ids))
+        row.update(_dibao(rules, ids))
         row.update(_late(rules))
         row.update(_windows(rules))
         rows.append(row)
@@ -956,6 +963,60 @@ def changes() -> pd.DataFrame:
 # --------------------------------------------------------------------------- unstated
 
 
+def _category_names(ids: list[str]) -> list[str]:
+    """Canonical categories by their Chinese names (the id where the catalogue lacks one)."""
+    labels = _category_labels()
+    return [labels[c][0] if c in labels else c for c in ids]
+
+
+PART_WORDS = {
+    "total_standard": "total financing standard (筹资标准)",
+    "personal_contribution": "personal contribution (个人缴费)",
+    "fiscal_subsidy": "fiscal subsidy (财政补助)",
+    "subsidy_split": "split of the subsidy between levels of government (分担)",
+    "late_payer_total": "late payer total (个人缴费和政府补助之和)",
+    "critical_illness_funding": "critical-illness insurance funding (大病保险)",
+    "other_groups": "other groups in difficulty (其他困难群体)",
+    "multiple_groups": "a person in several groups (多重身份)",
+    "period": "coverage period (待遇享受期)",
+    "late_payment": "paying after the collection window (逾期缴费)",
+    "assistance_timing": "when assisted people are recognised (资助认定时间)",
+    "payer": "who pays",
+    "cost_sharing": "sharing of the cost",
+    "due": "amount due",
+    "starts": "start of cover",
+    "date": "date",
+}
+SECTIONS = {"financing", "coverage", "enrolment", "administration", "start_rules", "milestones", "assisted_groups",
+            "excluded_groups", "windows", "extensions", "resident_classes"}
+
+
+def plain_location(rules: RuleSet, loc: tuple[str | int, ...]) -> str:
+    """A location in a rule file in plain words, for readers: ``start of cover for newborns (新生儿) …: amount
+    due`` rather than ``coverage.start_rules[newborn_after_90_days].due``."""
+    words: list[str] = []
+    current: Any = rules
+    for part in loc:
+        if isinstance(part, int):
+            current = current[part]
+            if isinstance(current, StartRule):
+                conds = [condition_words(rules, c) for c in current.when]
+                who = CIRCUMSTANCE_GLOSS.get(current.circumstance, current.circumstance)
+                words.append("start-of-cover rule for " + ", ".join([who, *conds]))
+            elif getattr(current, "name_zh", None):
+                gloss = getattr(current, "gloss", None)
+                words.append(f"{current.name_zh} ({gloss})" if gloss else str(current.name_zh))
+            elif not words or words[-1] != PART_WORDS.get(str(loc[0]), ""):
+                words.append(f"item {part + 1}")
+            continue
+        current = getattr(current, part)
+        if part in SECTIONS:
+            continue
+        words.append(PART_WORDS.get(part, part.replace("_", " ")))
+    text = ": ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
 def _readable(model: BaseModel, loc: tuple[str | int, ...]) -> str:
     """A location as a path with list items named by id where they have one."""
     out, current = "", model
@@ -971,7 +1032,7 @@ def _readable(model: BaseModel, loc: tuple[str | int, ...]) -> str:
 
 
 UNSTATED_COLUMNS = [
-    "jurisdiction", "year", "label", "field", "not_stated", "interpreted", "status", "note", "refers_to",
+    "jurisdiction", "year", "label", "field", "what", "not_stated", "interpreted", "status", "note", "refers_to",
     "reading", "alternatives", "why", "source", "clause", "anchor",
 ]
 
@@ -985,7 +1046,8 @@ def unstated() -> pd.DataFrame:
                 continue
             reading = obj.interpretation
             rows.append({
-                **_ident(rules), "field": _readable(rules, loc), "not_stated": not obj.stated,
+                **_ident(rules), "field": _readable(rules, loc), "what": plain_location(rules, loc),
+                "not_stated": not obj.stated,
                 "interpreted": reading is not None, "status": _status(obj), "note": obj.note,
                 "refers_to": obj.refers_to, "reading": reading.reading if reading else None,
                 "alternatives": " | ".join(reading.alternatives) if reading else None,
@@ -999,19 +1061,21 @@ def _unstated_fields(rules: RuleSet) -> list[dict[str, Any]]:
     """Not-stated parts of stated values: a start rule's amount or start of cover, a milestone's date."""
     rows = []
     blank = {"interpreted": False, "reading": None, "alternatives": None, "why": None}
-    for rule in rules.coverage.start_rules:
+    for i, rule in enumerate(rules.coverage.start_rules):
         for name, kind in (("due", rule.due), ("starts", rule.starts.kind)):
             if kind == "not_stated":
                 rows.append({
                     **_ident(rules), **blank, "field": f"coverage.start_rules[{rule.id}].{name}",
+                    "what": plain_location(rules, ("coverage", "start_rules", i, name)),
                     "not_stated": True, "status": NOT_STATED if not rule.refers_to else
                     f"{NOT_STATED} (refers to {rule.refers_to})", "note": rule.note, "refers_to": rule.refers_to,
                     **_cite(rule, rules.source),
                 })
-    for milestone in rules.administration.milestones:
+    for i, milestone in enumerate(rules.administration.milestones):
         if milestone.date is None:
             rows.append({
                 **_ident(rules), **blank, "field": f"administration.milestones[{milestone.id}].date",
+                "what": plain_location(rules, ("administration", "milestones", i, "date")),
                 "not_stated": True, "status": NOT_STATED, "note": milestone.note, "refers_to": None,
                 **_cite(milestone, rules.source),
             })

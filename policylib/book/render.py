@@ -591,7 +591,7 @@ def _payer_cell(r: Mapping[str, Any]) -> Html:
 
 
 def _category_cell(r: Mapping[str, Any]) -> Html:
-    return join([f"{r['category']} {r['category_zh'] or ''}".strip(),
+    return join([_get(r, "category_zh") or r["category"],
                  _macro("small", r["category_gloss"]) if _get(r, "category_gloss") else None], "")
 
 
@@ -719,8 +719,7 @@ def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None,
     columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
     columns += [
         Column("Circumstance", lambda r: circumstance(r["circumstance"])),
-        Column("Rule", lambda r: r["rule_id"] if r["rule_stated"] else badge(FALLBACK)),
-        Column("When", lambda r: r["condition"] if r["rule_stated"] else ""),
+        Column("When", lambda r: (r["condition"] or "always") if r["rule_stated"] else badge(FALLBACK)),
         Column("Pays", lambda r: r["due_words"] if r["due"] != "not_stated" else badge()),
         Column("Cover starts", lambda r: status_cell(r["starts_words"]) if r["starts"] == "not_stated"
                else r["starts_words"]),
@@ -771,7 +770,7 @@ def unstated_table(unstated: pd.DataFrame, jurisdiction: str | None = None, year
     rows = _only(unstated, jurisdiction, year)
     columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
     columns += [
-        Column("Field", lambda r: _macro("code", r["field"])),
+        Column("What", lambda r: _get(r, "what") or r["field"]),
         Column("Open point", lambda r: status_cell(r["status"]) if r["not_stated"] else esc("ambiguous (解读)")),
         Column("What the notice leaves open", lambda r: _get(r, "note") or ""),
         Column("Reading encoded", _reading_cell),
@@ -892,7 +891,7 @@ def cases_table(answers: Sequence[Any]) -> Html:
         Column("Pays", lambda r: r["a"].pays),
         Column("Cover", lambda r: r["a"].cover),
         Column("Waiting", lambda r: r["a"].waiting),
-        Column("Rule", lambda r: _macro("code", r["a"].rule) if r["a"].rule else badge(NO_RULE)),
+        Column("Rule", lambda r: (r["a"].rule_words or "stated") if r["a"].rule else badge(NO_RULE)),
         Column("Clauses", lambda r: join(dict.fromkeys(clause(c["source"], c["clause"]) for c in r["a"].citations),
                                          " ")),
     ], empty="The rule file has no rule for these cases.")
