@@ -1013,3 +1013,25 @@ def overview_table(overview: pd.DataFrame, only: Sequence[str] | None = None) ->
     keys = ["label", *(only or [k for k in cells if k != "label"])]
     return table(overview, [Column(OVERVIEW_HEADERS[k], cells[k]) for k in keys], css="pl-glance",
                  empty="No local rule files.")
+
+
+def class_prices_table(prices: pd.DataFrame) -> Html:
+    """Personal contribution and fiscal subsidy per resident class (:func:`policylib.compare.class_prices`);
+    a notice without classes is one row for all residents."""
+    def subsidy(r: Mapping[str, Any]) -> Html:
+        if _get(r, "fiscal_subsidy") is None:
+            return badge()
+        return esc(money(r["fiscal_subsidy"], at_least=bool(r["fiscal_subsidy_at_least"])))
+
+    def contribution(r: Mapping[str, Any]) -> Html:
+        if _get(r, "personal_contribution") is None:
+            return status_cell(r["personal_status"])
+        return _with_clause(money(r["personal_contribution"]), r["source"], r["clause"])
+
+    return table(prices, [
+        Column("Jurisdiction-year", lambda r: r["label"]),
+        Column("Resident class (居民类别)", lambda r: _get(r, "class_zh") or "all residents (no classes)"),
+        Column("Who", lambda r: r["who"] if _get(r, "class_zh") else ""),
+        Column("Personal contribution (个人缴费)", contribution),
+        Column("Fiscal subsidy (财政补助)", subsidy),
+    ], empty="No local rule files.")
