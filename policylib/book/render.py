@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from policylib import wording
 from policylib.book.markup import template_env
+from policylib.book.mime import DATA_MIME
 from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link, condition_words
 
 __all__ = [
@@ -303,7 +304,6 @@ def text_table(data: pd.DataFrame, columns: Sequence[str] | None = None, na: str
     return shown.to_string(index=False)
 
 
-DATA_MIME = "application/vnd.dataresource+json"
 
 
 def _plain(value: object) -> object:
