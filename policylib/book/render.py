@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -316,6 +317,11 @@ def _plain(value: object) -> object:
     return item() if callable(item) else value
 
 
+def _header_words(name: str) -> str:
+    """A column name as a header: a bare identifier (``coverage_year``) in words, any other name as written."""
+    return name.replace("_", " ") if re.fullmatch(r"[a-z][a-z0-9_]*", name) else name
+
+
 def data_bundle(frame: pd.DataFrame, name: str, caption: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The MIME bundle and metadata of :func:`data_output`: the frame as pandas' ``orient="table"`` JSON
     (compared by nbval and ``policylib diff``) and as a closed "data behind this chart" table."""
@@ -328,7 +334,7 @@ def data_bundle(frame: pd.DataFrame, name: str, caption: str) -> tuple[dict[str,
     import json
 
     resource = json.loads(shown.to_json(orient="table", index=False, date_format="iso"))
-    headers = [Column(str(c).replace("_", " "), functools.partial(lambda r, key: r[key], key=str(c)))
+    headers = [Column(_header_words(str(c)), functools.partial(lambda r, key: r[key], key=str(c)))
                for c in shown.columns]
     body = table(shown, headers, empty="No rows.")
     html = details(f"Data behind this chart ({caption})", body)
@@ -561,6 +567,24 @@ def _note_cell(r: Mapping[str, Any]) -> Html:
     return join([f"Reading: {reading}" if reading else None, _get(r, "note")], " ")
 
 
+class NotesOnce:
+    """Notes written once per table: a cell shows ``note 2``; the notes follow the table, numbered. Notes are
+    kept escaped (``esc``), so rule-file text stays text."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
+
+    def cell(self, text: object) -> Html:
+        key = str(esc(text.strip() if isinstance(text, str) and not isinstance(text, Html) else text))
+        if not key:
+            return Html("")
+        number = self.texts.setdefault(key, len(self.texts) + 1)
+        return esc(f"note {number}")
+
+    def footer(self) -> Html:
+        return _macro("notes", "Notes", [Html(k) for k in self.texts])
+
+
 def _help_cell(r: Mapping[str, Any]) -> Html:
     if r["excluded"]:
         return esc(r["help_gloss"])
@@ -610,13 +634,19 @@ def assisted_table(matrix: pd.DataFrame, jurisdiction: str | None = None, year: 
         Column("Person pays", _pays_cell),
         Column("Payer", _payer_cell),
     ]
-    if jurisdiction is None:
-        columns.append(Column("Several groups", lambda r: r["multiple_groups_gloss"]))
+    notes = NotesOnce()
     columns += [
-        Column("Note", _note_cell),
+        Column("Note", lambda r: notes.cell(_note_cell(r))),
         Column("Clause", lambda r: clause(r["source"], r["clause"])),
     ]
-    return table(rows, columns, empty="No assisted groups are named.")
+    out = table(rows, columns, empty="No assisted groups are named.") + notes.footer()
+    if jurisdiction is None and not rows.empty:
+        several = rows.drop_duplicates(["jurisdiction", "year"])
+        out += _lead("A person in several groups (多重身份)") + table(several, [
+            Column("Jurisdiction-year", lambda r: r["label"]),
+            Column("Rule", lambda r: status_cell(r["multiple_groups_gloss"])),
+        ])
+    return Html(out)
 
 
 def several_groups(rules: Any) -> Html:
@@ -692,10 +722,11 @@ def calendar_table(events: pd.DataFrame, jurisdiction: str | None = None, year: 
         Column("To", _end_cell),
         Column("Days from 1 Jan of the coverage year", _offset_cell),
         Column("Last day falls on", _rest_day_cell),
-        Column("Note", lambda r: _get(r, "note") or ""),
+        Column("Note", lambda r: notes.cell(_get(r, "note"))),
         Column("Clause", lambda r: clause(r["source"], r["clause"])),
     ]
-    return table(rows, columns, empty="No dates are stated.")
+    notes = NotesOnce()
+    return Html(table(rows, columns, empty="No dates are stated.") + notes.footer())
 
 
 def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
@@ -726,10 +757,11 @@ def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None,
         Column("Waiting days", lambda r: ("" if not r["rule_stated"] else badge())
                if _get(r, "waiting_days") is None else int(r["waiting_days"])),
         Column("Worked example", worked),
-        Column("Note", _note_cell),
+        Column("Note", lambda r: notes.cell(_note_cell(r))),
         Column("Clause", lambda r: clause(r["source"], r["clause"]) if r["rule_stated"] else ""),
     ]
-    return table(rows, columns)
+    notes = NotesOnce()
+    return Html(table(rows, columns) + notes.footer())
 
 
 def waiting_compliance_html(compliance: pd.DataFrame) -> Html:
@@ -973,7 +1005,7 @@ def _late_cell(r: Mapping[str, Any]) -> Html:
     if r["national_rule_in_force"]:
         national_words = f"national rule ({document}): {int(r['national_waiting_days'])} days"
     elif _get(r, "national_waiting_from") is not None:
-        national_words = f"national rule ({document}) applies from coverage year {int(r['national_waiting_from'])}"
+        national_words = f"national rule ({document}): from coverage year {int(r['national_waiting_from'])}"
     else:
         national_words = "no national waiting rule in the project"
     return join([local, _macro("small", national_words)], "")
