@@ -142,13 +142,18 @@ def test_nothing_is_wider_than_its_column(width: int, site: Site, browser: Any) 
     assert not problems, f"at {width} px:\n" + "\n".join(problems[:40])
 
 
+# The rule-file reference names the file's fields for the maintainers who write rule files.
+FIELD_REFERENCE = {"schema"}
+URL = re.compile(r"\S+://\S+|\S+/\S+")
+
+
 def test_no_internal_ids_in_visible_text(site: Site, tab: Tab) -> None:  # noqa: F811
     rule_ids = _rule_ids()
     assert rule_ids, "no ids found in the rule files"
     found = []
-    for docname in PAGES:
+    for docname in (p for p in PAGES if p not in FIELD_REFERENCE):
         tab.goto(site.page(docname))
-        for text in tab.page.evaluate(VISIBLE_TEXT):
+        for text in (URL.sub(" ", t) for t in tab.page.evaluate(VISIBLE_TEXT)):
             words = set(re.findall(r"[A-Za-z0-9_]+", text))
             hits = set(SNAKE.findall(text)) | (words & rule_ids)
             found += [f"{docname}: {hit!r} in {text[:80]!r}" for hit in sorted(hits)]

@@ -923,7 +923,6 @@ def cases_table(answers: Sequence[Any]) -> Html:
         Column("Pays", lambda r: r["a"].pays),
         Column("Cover", lambda r: r["a"].cover),
         Column("Waiting", lambda r: r["a"].waiting),
-        Column("Rule", lambda r: (r["a"].rule_words or "stated") if r["a"].rule else badge(NO_RULE)),
         Column("Clauses", lambda r: join(dict.fromkeys(clause(c["source"], c["clause"]) for c in r["a"].citations),
                                          " ")),
     ], empty="The rule file has no rule for these cases.")
