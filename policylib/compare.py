@@ -22,7 +22,7 @@ import chinese_calendar
 import pandas as pd
 from pydantic import BaseModel
 
-from policylib import catalogue, datadict, daycount, engine, national
+from policylib import catalogue, datadict, daycount, engine, national, wording
 from policylib.check import cited_objects
 from policylib.datadict import Version
 from policylib.model import PERSON_CONDITIONS, Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 SOURCES_PAGE = "../sources.html"
-NOT_STATED = "not stated"
+NOT_STATED = wording.NOT_STATED
 NO_RULE = "no rule stated"
 FALLBACK = "as for ordinary residents"
 FINANCING_FIGURES = ("personal_contribution", "fiscal_subsidy", "late_payer_total", "critical_illness_funding")
@@ -268,8 +268,8 @@ def national_series() -> pd.DataFrame:
 
 
 def _category_labels() -> dict[str, tuple[str, str, str]]:
-    """Canonical category id -> (name_zh, gloss, ``id 中文`` label), in file order."""
-    return {c.id: (c.name_zh, c.gloss, f"{c.id} {c.name_zh}") for c in catalogue.categories().categories}
+    """Canonical category id -> (name_zh, gloss, label: the Chinese name), in file order."""
+    return {c.id: (c.name_zh, c.gloss, c.name_zh) for c in catalogue.categories().categories}
 
 
 ASSISTED_COLUMNS = [
@@ -364,7 +364,7 @@ def _window_words(rules: RuleSet, window_id: str | None) -> tuple[str, str]:
         return str(window_id), ""
     start = window.start.isoformat() if window.start else "…"
     end = window.end.isoformat() if window.end else f"… ({NOT_STATED})"
-    return f"{window.name_zh} ({window.id})", f"{start} to {end}"
+    return window.name_zh, f"{start} to {end}"
 
 
 def condition_words(rules: RuleSet, cond: Condition) -> str:
@@ -497,7 +497,7 @@ def start_rules_table() -> pd.DataFrame:
         covered = set()
         for rule in rules.coverage.start_rules:
             covered.add(rule.circumstance)
-            parts = [f"only for {', '.join(rule.categories)}"] if rule.categories else []
+            parts = [f"only for {', '.join(_category_names(rule.categories))}"] if rule.categories else []
             parts += [condition_words(rules, c) for c in rule.when]
             due_words, due_amount = _due_words(rules, rule.due)
             person = _worked_person(rules, rule)
@@ -676,6 +676,192 @@ def calendar_events() -> pd.DataFrame:
                   objects=("end_is_weekend", "end_is_rest_day", "end_is_holiday"))
 
 
+# --------------------------------------------------------------------------- at a glance
+
+CLASS_COLUMNS = [
+    "jurisdiction", "year", "label", "class_order", "class_zh", "who", "personal_contribution",
+    "personal_status", "fiscal_subsidy", "fiscal_subsidy_at_least", "source", "clause", "anchor",
+]
+
+
+def class_prices() -> pd.DataFrame:
+    """One row per resident class (居民类别) of every local jurisdiction-year, in the notice's order; a notice
+    without classes gives one row for all residents (``class_zh`` None)."""
+    rows = []
+    for _, rules in _local():
+        fin = rules.financing
+        if not fin.resident_classes:
+            rows.append({**_ident(rules), "class_order": 0, "class_zh": None, "who": "all residents",
+                         "personal_contribution": _amount(fin.personal_contribution),
+                         "personal_status": _status(fin.personal_contribution),
+                         "fiscal_subsidy": _amount(fin.fiscal_subsidy),
+                         "fiscal_subsidy_at_least": fin.fiscal_subsidy.at_least,
+                         **_cite(fin.personal_contribution, rules.source)})
+            continue
+        for i, cls in enumerate(fin.resident_classes):
+            who = " and ".join(condition_words(rules, w) for w in cls.when) or "everyone else"
+            rows.append({**_ident(rules), "class_order": i, "class_zh": cls.name_zh, "who": who,
+                         "personal_contribution": _amount(cls.personal_contribution),
+                         "personal_status": _status(cls.personal_contribution),
+                         "fiscal_subsidy": _amount(cls.fiscal_subsidy),
+                         "fiscal_subsidy_at_least": cls.fiscal_subsidy.at_least,
+                         **_cite(cls.personal_contribution, rules.source)})
+    return _frame(rows, CLASS_COLUMNS, ints=("personal_contribution", "fiscal_subsidy"))
+
+
+OVERVIEW_COLUMNS = [
+    "jurisdiction", "year", "label", "source",
+    "highest_contribution", "highest_class_zh", "highest_status", "highest_clause", "classes",
+    "national_standard_year", "national_personal_standard", "national_source", "national_clause",
+    "above_national",
+    "dibao_pays_low", "dibao_pays_high", "dibao_pays_upper_bound", "dibao_share_low", "dibao_share_high",
+    "dibao_groups", "dibao_status", "dibao_clause",
+    "late_paid", "late_payable", "late_waiting_days", "late_cover_start", "late_clause",
+    "national_rule_in_force", "national_waiting_days", "national_waiting_document", "national_waiting_from",
+    "window_zh", "window_end", "window_status", "window_clause", "later_windows",
+]
+
+
+def _dibao_ids() -> set[str]:
+    """The canonical 低保 category and every category under it."""
+    cats = catalogue.categories().categories
+    ids = {"dibao"}
+    while True:
+        more = {c.id for c in cats if c.parent in ids} - ids
+        if not more:
+            return ids
+        ids |= more
+
+
+def _highest(rules: RuleSet) -> dict[str, Any]:
+    fin = rules.financing
+    classes = [{"class_zh": c.name_zh, "amount": _amount(c.personal_contribution),
+                **_cite(c.personal_contribution, rules.source)} for c in fin.resident_classes]
+    if not classes:
+        amount = _amount(fin.personal_contribution)
+        return {"highest_contribution": amount, "highest_class_zh": None,
+                "highest_status": _status(fin.personal_contribution),
+                "highest_clause": _cite(fin.personal_contribution, rules.source)["clause"], "classes": None}
+    priced = [c for c in classes if c["amount"] is not None]
+    top = max(priced, key=lambda c: c["amount"]) if priced else None
+    return {"highest_contribution": top["amount"] if top else None,
+            "highest_class_zh": top["class_zh"] if top else None,
+            "highest_status": "stated" if top else NOT_STATED,
+            "highest_clause": top["clause"] if top else None,
+            "classes": [{k: c[k] for k in ("class_zh", "amount", "clause")} for c in classes]}
+
+
+def _dibao(rules: RuleSet, ids: set[str]) -> dict[str, Any]:
+    """What the notice's 低保 groups still pay: lowest and highest in yuan and as a share of the contribution
+    (of each resident class's contribution where the notice prices classes)."""
+    groups = [g for g in rules.assisted_groups if g.category in ids]
+    out: dict[str, Any] = {"dibao_groups": len(groups), "dibao_pays_low": None, "dibao_pays_high": None,
+                           "dibao_pays_upper_bound": False, "dibao_share_low": None, "dibao_share_high": None,
+                           "dibao_status": NOT_STATED, "dibao_clause": None}
+    if not groups:
+        out["dibao_status"] = f"{NOT_STATED} (no 低保 group named)"
+        return out
+    out["dibao_clause"] = _cite(groups[0], rules.source)["clause"]
+    fin = rules.financing
+    prices = [_amount(c.personal_contribution) for c in fin.resident_classes] or [_amount(fin.personal_contribution)]
+    pays: list[tuple[int, float]] = []
+    for group in (g for g in groups if g.stated):
+        for price in (p for p in prices if p):
+            value = engine.group_value(group, price)
+            if value is not None:
+                pays.append((price - min(value, price), (price - min(value, price)) / price))
+                out["dibao_pays_upper_bound"] |= group.help == "at_least"
+    if not pays:
+        out["dibao_status"] = _status(next((g for g in groups if not g.stated), groups[0]))
+        if out["dibao_status"] == "stated":
+            out["dibao_status"] = f"{NOT_STATED} (the contribution it is taken from)"
+        return out
+    out.update(dibao_pays_low=min(p for p, _ in pays), dibao_pays_high=max(p for p, _ in pays),
+               dibao_share_low=round(min(s for _, s in pays), 3), dibao_share_high=round(max(s for _, s in pays), 3),
+               dibao_status="stated")
+    return out
+
+
+def _late(rules: RuleSet) -> dict[str, Any]:
+    window = rules.enrolment.windows[0]
+    out: dict[str, Any] = {"late_paid": None, "late_payable": None, "late_waiting_days": None,
+                           "late_cover_start": None, "late_clause": None, "national_rule_in_force": False,
+                           "national_waiting_days": None, "national_waiting_document": None,
+                           "national_waiting_from": None}
+    found = national.waiting_rule(10_000)
+    if found is not None:
+        out["national_waiting_document"] = found[1].document
+        out["national_waiting_from"] = found[1].from_coverage_year
+    if window.end is None or not window.stated:
+        return out
+    paid = window.end + dt.timedelta(days=1)
+    person = engine.reference_facts(rules, engine.Person(circumstance="regular", paid=paid))
+    q = engine.quote(rules, person)
+    out.update(late_paid=paid, late_payable=q.payable,
+               late_waiting_days=q.waiting_days if q.payable else None,
+               late_cover_start=q.coverage_start if q.payable else None,
+               late_clause=q.citations[0]["clause"] if q.citations else None)
+    in_force = national.waiting_rule(rules.coverage_year)
+    if in_force is not None:
+        out.update(national_rule_in_force=True, national_waiting_document=in_force[1].document,
+                   national_waiting_from=in_force[1].from_coverage_year,
+                   national_waiting_days=national.waiting_days(in_force[1], "regular", paid,
+                                                               person.years_uninsured or 0,
+                                                               person.years_back_paid or 0))
+    return out
+
+
+def _windows(rules: RuleSet) -> dict[str, Any]:
+    first, *later = rules.enrolment.windows
+    items = [{"name_zh": w.name_zh, "end": w.end.isoformat() if w.end and w.stated else None,
+              "status": _status(w), "clause": _cite(w, rules.source)["clause"]} for w in later]
+    extensions = [{"name_zh": e.name_zh, "end": e.end.isoformat() if e.end and e.stated else None,
+                   "status": _status(e), "clause": _cite(e, rules.source)["clause"]}
+                  for e in rules.enrolment.extensions]
+    seen = {(w["end"], w["clause"]) for w in items}  # an extension that is also a later window: once
+    items += [e for e in extensions if (e["end"], e["clause"]) not in seen]
+    return {"window_zh": first.name_zh, "window_end": first.end if first.stated else None,
+            "window_status": _status(first), "window_clause": _cite(first, rules.source)["clause"],
+            "later_windows": items}
+
+
+def overview() -> pd.DataFrame:
+    """"At a glance": one row per local jurisdiction-year with the readers' first answers.
+
+    The highest personal contribution (per resident class where the notice prices classes) against the
+    national personal standard that governs the year; what a 低保 recipient (minimum-living-allowance
+    recipient, every 低保 group of the notice) still pays, in yuan and as a share of the contribution; the
+    wait of a resident insured last year who pays the day after the first collection window closes,
+    beside the national rule (国办发〔2024〕38号) where it governs the year; when the first window closes,
+    and later windows and extensions. Each answer carries its clause; what a notice leaves open is None
+    with its status.
+    """
+    financing = financing_table()
+    ids = _dibao_ids()
+    rows = []
+    for _, rules in _local():
+        fin = financing[(financing["jurisdiction"] == rules.jurisdiction)
+                        & (financing["year"] == rules.coverage_year)].iloc[0]
+        row: dict[str, Any] = {**_ident(rules), "source": rules.source, **_highest(rules)}
+        n_pers = None if pd.isna(fin["national_personal_standard"]) else int(fin["national_personal_standard"])
+        row.update(national_standard_year=None if pd.isna(fin["national_standard_year"])
+                   else int(fin["national_standard_year"]),
+                   national_personal_standard=n_pers, national_source=fin["national_source"],
+                   national_clause=fin["national_clause"],
+                   above_national=(row["highest_contribution"] - n_pers
+                                   if row["highest_contribution"] is not None and n_pers is not None else None))
+        row.update(_dibao(rules, ids))
+        row.update(_late(rules))
+        row.update(_windows(rules))
+        rows.append(row)
+    return _frame(rows, OVERVIEW_COLUMNS,
+                  ints=("highest_contribution", "national_standard_year", "national_personal_standard",
+                        "above_national", "dibao_pays_low", "dibao_pays_high", "late_waiting_days",
+                        "national_waiting_days", "national_waiting_from"),
+                  dates=("late_paid", "late_cover_start", "window_end"),
+                  objects=("late_payable", "classes", "later_windows"))
+
+
 # --------------------------------------------------------------------------- changes
 
 
@@ -780,6 +966,60 @@ def changes() -> pd.DataFrame:
 # --------------------------------------------------------------------------- unstated
 
 
+def _category_names(ids: list[str]) -> list[str]:
+    """Canonical categories by their Chinese names (the id where the catalogue lacks one)."""
+    labels = _category_labels()
+    return [labels[c][0] if c in labels else c for c in ids]
+
+
+PART_WORDS = {
+    "total_standard": "total financing standard (筹资标准)",
+    "personal_contribution": "personal contribution (个人缴费)",
+    "fiscal_subsidy": "fiscal subsidy (财政补助)",
+    "subsidy_split": "split of the subsidy between levels of government (分担)",
+    "late_payer_total": "late payer total (个人缴费和政府补助之和)",
+    "critical_illness_funding": "critical-illness insurance funding (大病保险)",
+    "other_groups": "other groups in difficulty (其他困难群体)",
+    "multiple_groups": "a person in several groups (多重身份)",
+    "period": "coverage period (待遇享受期)",
+    "late_payment": "paying after the collection window (逾期缴费)",
+    "assistance_timing": "when assisted people are recognised (资助认定时间)",
+    "payer": "who pays",
+    "cost_sharing": "sharing of the cost",
+    "due": "amount due",
+    "starts": "start of cover",
+    "date": "date",
+}
+SECTIONS = {"financing", "coverage", "enrolment", "administration", "start_rules", "milestones", "assisted_groups",
+            "excluded_groups", "windows", "extensions", "resident_classes"}
+
+
+def plain_location(rules: RuleSet, loc: tuple[str | int, ...]) -> str:
+    """A location in a rule file in plain words, for readers: ``start of cover for newborns (新生儿) …: amount
+    due`` rather than ``coverage.start_rules[newborn_after_90_days].due``."""
+    words: list[str] = []
+    current: Any = rules
+    for part in loc:
+        if isinstance(part, int):
+            current = current[part]
+            if isinstance(current, StartRule):
+                conds = [condition_words(rules, c) for c in current.when]
+                who = CIRCUMSTANCE_GLOSS.get(current.circumstance, current.circumstance)
+                words.append("start-of-cover rule for " + ", ".join([who, *conds]))
+            elif getattr(current, "name_zh", None):
+                gloss = getattr(current, "gloss", None)
+                words.append(f"{current.name_zh} ({gloss})" if gloss else str(current.name_zh))
+            elif not words or words[-1] != PART_WORDS.get(str(loc[0]), ""):
+                words.append(f"item {part + 1}")
+            continue
+        current = getattr(current, part)
+        if part in SECTIONS:
+            continue
+        words.append(PART_WORDS.get(part, part.replace("_", " ")))
+    text = ": ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
 def _readable(model: BaseModel, loc: tuple[str | int, ...]) -> str:
     """A location as a path with list items named by id where they have one."""
     out, current = "", model
@@ -795,7 +1035,7 @@ def _readable(model: BaseModel, loc: tuple[str | int, ...]) -> str:
 
 
 UNSTATED_COLUMNS = [
-    "jurisdiction", "year", "label", "field", "not_stated", "interpreted", "status", "note", "refers_to",
+    "jurisdiction", "year", "label", "field", "what", "not_stated", "interpreted", "status", "note", "refers_to",
     "reading", "alternatives", "why", "source", "clause", "anchor",
 ]
 
@@ -809,7 +1049,8 @@ def unstated() -> pd.DataFrame:
                 continue
             reading = obj.interpretation
             rows.append({
-                **_ident(rules), "field": _readable(rules, loc), "not_stated": not obj.stated,
+                **_ident(rules), "field": _readable(rules, loc), "what": plain_location(rules, loc),
+                "not_stated": not obj.stated,
                 "interpreted": reading is not None, "status": _status(obj), "note": obj.note,
                 "refers_to": obj.refers_to, "reading": reading.reading if reading else None,
                 "alternatives": " | ".join(reading.alternatives) if reading else None,
@@ -823,19 +1064,21 @@ def _unstated_fields(rules: RuleSet) -> list[dict[str, Any]]:
     """Not-stated parts of stated values: a start rule's amount or start of cover, a milestone's date."""
     rows = []
     blank = {"interpreted": False, "reading": None, "alternatives": None, "why": None}
-    for rule in rules.coverage.start_rules:
+    for i, rule in enumerate(rules.coverage.start_rules):
         for name, kind in (("due", rule.due), ("starts", rule.starts.kind)):
             if kind == "not_stated":
                 rows.append({
                     **_ident(rules), **blank, "field": f"coverage.start_rules[{rule.id}].{name}",
+                    "what": plain_location(rules, ("coverage", "start_rules", i, name)),
                     "not_stated": True, "status": NOT_STATED if not rule.refers_to else
                     f"{NOT_STATED} (refers to {rule.refers_to})", "note": rule.note, "refers_to": rule.refers_to,
                     **_cite(rule, rules.source),
                 })
-    for milestone in rules.administration.milestones:
+    for i, milestone in enumerate(rules.administration.milestones):
         if milestone.date is None:
             rows.append({
                 **_ident(rules), **blank, "field": f"administration.milestones[{milestone.id}].date",
+                "what": plain_location(rules, ("administration", "milestones", i, "date")),
                 "not_stated": True, "status": NOT_STATED, "note": milestone.note, "refers_to": None,
                 **_cite(milestone, rules.source),
             })

@@ -8,7 +8,7 @@ import json
 import re
 from typing import NoReturn
 
-from policylib import catalogue, daycount, table
+from policylib import catalogue, daycount, table, wording
 from policylib.cli import UsageError
 from policylib.cli_args import OneLineParser, add_one_line_parser
 from policylib.engine import CIRCUMSTANCES, EVENT_FOR, InputError, Person, Quote, quote
@@ -132,9 +132,7 @@ def check_dates(rules: RuleSet, person: Person) -> None:
 
 
 def _yuan(value: int | None, upper: bool = False) -> str:
-    if value is None:
-        return "not stated in this notice"
-    return f"{'at most ' if upper else ''}{value} yuan"
+    return wording.money(value, upper_bound=upper)
 
 
 def _payer(q: Quote) -> str:

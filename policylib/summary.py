@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from policylib import wording
 from policylib.catalogue import categories
 from policylib.model import Amount, Cited, RuleSet
 from policylib.wording import person_words
@@ -20,8 +21,8 @@ def money(value: Amount) -> str:
     """An amount as text: '280 yuan', 'at least 550 yuan' or 'not stated'."""
     if not value.stated or value.amount is None:
         where = f"; refers to {value.refers_to}" if value.refers_to else ""
-        return f"not stated{where}"
-    return f"{'at least ' if value.at_least else ''}{value.amount} yuan"
+        return f"{wording.NOT_STATED}{where}"
+    return wording.money(value.amount, at_least=value.at_least)
 
 
 def first_clause(value: Cited) -> str:

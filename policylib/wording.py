@@ -1,10 +1,22 @@
-"""Conditions on a person in plain words, for quotes, tables and pages."""
+"""Plain words for quotes, tables and pages: money, "not stated", conditions on a person."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from policylib.model import Condition
+
+NOT_STATED = "not stated"
+
+
+def money(amount: int | None, *, at_least: bool = False, upper_bound: bool = False) -> str:
+    """The one wording of a sum in yuan: ``280 yuan``, ``at least 550 yuan``, ``at most 160 yuan``, or
+    ``not stated`` when the notice gives no figure."""
+    if amount is None:
+        return NOT_STATED
+    prefix = "at least " if at_least else "at most " if upper_bound else ""
+    return f"{prefix}{int(amount)} yuan"
+
 
 FACT_WORDS = {
     "student": ("a student (在校学生)", "not a student"),

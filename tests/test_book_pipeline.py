@@ -72,7 +72,8 @@ def test_toc_and_config_come_from_the_catalogue(tmp_path: Path) -> None:
     assert toc["format"] == "jb-book"
     assert toc["root"] == "intro"
     parts = {part["caption"]: [c["file"] for c in part["chapters"]] for part in toc["parts"]}
-    assert list(parts) == ["Jurisdiction profiles", "Comparisons", "Training", "Reference"]
+    assert list(parts) == ["At a glance", "Jurisdiction profiles", "Comparisons", "Training", "Reference"]
+    assert parts["At a glance"] == ["chapters/overview"]
     assert parts["Jurisdiction profiles"] == ["profiles/alpha-2021", "profiles/beta-2022"]
     assert all("title" not in c for part in toc["parts"] for c in part["chapters"])
     assert parts["Comparisons"] == [

@@ -19,7 +19,7 @@ def test_rule_text_is_escaped_not_run() -> None:
     out = render.table(rows, [Column("Quote", lambda r: r["quote"]), Column("N", lambda r: r["n"])])
     assert "<script>" not in out
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in out
-    assert "<td>3</td>" in out
+    assert '<td data-label="N">3</td>' in out
 
 
 def test_html_passes_through_and_plain_strings_are_escaped() -> None:
@@ -186,3 +186,29 @@ def test_page_style_is_one_block() -> None:
     style = render.page_style()
     assert style.startswith("<style>") and style.endswith("</style>")
     assert ".pl-badge" in style and ".pl-table" in style
+
+
+def test_data_output_bundle_is_data_and_a_closed_escaped_table() -> None:
+    frame = pd.DataFrame({
+        "label": ["A 2021", "<script>x</script>"],
+        "amount": pd.array([280, None], dtype="Int64"),
+        "bound": ["at most 160", None],
+        "day": [dt.date(2021, 3, 31), None],
+    })
+    data, metadata = render.data_bundle(frame, "financing", "personal contribution by year")
+    assert metadata == {"policylib": {"table": "financing"}}
+    resource = data["application/vnd.dataresource+json"]
+    assert [f["name"] for f in resource["schema"]["fields"]] == ["label", "amount", "bound", "day"]
+    assert resource["data"][0] == {"label": "A 2021", "amount": 280, "bound": "at most 160", "day": "2021-03-31"}
+    assert resource["data"][1]["amount"] is None and resource["data"][1]["bound"] is None
+    html = data["text/html"]
+    assert html.startswith("<details><summary>Data behind this chart (personal contribution by year)</summary>")
+    assert "<details open" not in html and "<script>" not in html and "&lt;script&gt;" in html
+    assert "at most 160" in html and "2021-03-31" in html
+
+
+def test_data_output_changes_when_a_figure_changes() -> None:
+    before = pd.DataFrame({"label": ["Guizhou 2021"], "personal": [280]})
+    after = before.assign(personal=[290])
+    key = "application/vnd.dataresource+json"
+    assert render.data_bundle(before, "t", "c")[0][key] != render.data_bundle(after, "t", "c")[0][key]

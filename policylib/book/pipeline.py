@@ -45,11 +45,12 @@ FORMAT_VERSION = 1
 KERNEL_NAME = "python3"
 DEFAULT_DAY_COUNT = "civil-code"
 
+GLANCE = "At a glance"
 PROFILES = "Jurisdiction profiles"
 COMPARISONS = "Comparisons"
 TRAINING = "Training"
 REFERENCE = "Reference"
-PARTS = (PROFILES, COMPARISONS, TRAINING, REFERENCE)
+PARTS = (GLANCE, PROFILES, COMPARISONS, TRAINING, REFERENCE)
 
 INTRO_PAGE = "intro"
 GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")  # written by policylib.book.pages
@@ -101,6 +102,7 @@ class Template:
 
 
 TEMPLATES: tuple[Template, ...] = (
+    Template("overview", "chapters/overview.ipynb", GLANCE),
     Template("profile", "profiles/{jurisdiction}-{year}.ipynb", PROFILES, per_jurisdiction=True),
     Template("financing", "chapters/financing.ipynb", COMPARISONS),
     Template("assisted_groups", "chapters/assisted_groups.ipynb", COMPARISONS),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,9 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from policylib import wording
 from policylib.book.markup import template_env
+from policylib.book.mime import DATA_MIME
 from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link, condition_words
 
 __all__ = [
@@ -31,6 +34,8 @@ __all__ = [
     "badge",
     "card",
     "clause",
+    "data_bundle",
+    "data_output",
     "date_text",
     "details",
     "esc",
@@ -159,10 +164,8 @@ def clause(source: object, clause_path: object) -> Html:
 
 def money(amount: object, *, at_least: bool = False, upper_bound: bool = False) -> str:
     """A sum in yuan as text: ``280 yuan``, ``at least 550 yuan``, ``at most 160 yuan``."""
-    if is_missing(amount):
-        return NOT_STATED
-    prefix = "at least " if at_least else "at most " if upper_bound else ""
-    return f"{prefix}{int(amount)} yuan"  # type: ignore[call-overload]
+    return wording.money(None if is_missing(amount) else int(amount),  # type: ignore[call-overload]
+                         at_least=at_least, upper_bound=upper_bound)
 
 
 def figure(amount: object, source: object = None, clause_path: object = None, *, status: object = None,
@@ -239,13 +242,15 @@ def _cell(value: object) -> Html:
 
 
 def table(data: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[Column], *,
-          caption: str | None = None, empty: str = "No rows.") -> Html:
-    """An HTML table; each cell is escaped unless a column returns ``Html``; missing cells get a badge."""
+          caption: str | None = None, empty: str = "No rows.", css: str | None = None) -> Html:
+    """An HTML table; each cell is escaped unless a column returns ``Html``; missing cells get a badge.
+
+    ``css`` adds classes: ``pl-matrix`` gives a big table sorting and filtering (``_static/pl-tables.js``)."""
     rows = _rows(data)
     if not rows:
         return _macro("paragraph", esc(empty), em=True)
     cells = [[_cell(c.cell(row)) for c in columns] for row in rows]
-    return _macro("table", [esc(c.header) for c in columns], cells, esc(caption) if caption else None)
+    return _macro("table", [esc(c.header) for c in columns], cells, esc(caption) if caption else None, css)
 
 
 def card(title: object, items: Sequence[tuple[str, object]]) -> Html:
@@ -298,6 +303,51 @@ def text_table(data: pd.DataFrame, columns: Sequence[str] | None = None, na: str
 
     shown = pd.DataFrame({str(c): [show(v) for v in df[c].tolist()] for c in df.columns})
     return shown.to_string(index=False)
+
+
+
+
+def _plain(value: object) -> object:
+    """A cell as JSON-ready data: missing -> None, dates ISO, numpy scalars to Python; text kept as text."""
+    if is_missing(value):
+        return None
+    if isinstance(value, pd.Timestamp | dt.date):
+        return date_text(value)
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _header_words(name: str) -> str:
+    """A column name as a header: a bare identifier (``coverage_year``) in words, any other name as written."""
+    return name.replace("_", " ") if re.fullmatch(r"[a-z][a-z0-9_]*", name) else name
+
+
+def data_bundle(frame: pd.DataFrame, name: str, caption: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The MIME bundle and metadata of :func:`data_output`: the frame as pandas' ``orient="table"`` JSON
+    (compared by nbval and ``policylib diff``) and as a closed "data behind this chart" table."""
+    shown = frame.reset_index(drop=True).copy()
+    shown.columns = [str(c) for c in shown.columns]
+    for col in shown.columns:
+        kind = shown[col].dtype.kind
+        if kind == "M" or (kind == "O" and any(isinstance(v, dt.date) for v in shown[col].tolist())):
+            shown[col] = pd.Series([_plain(v) for v in shown[col].tolist()], dtype=object)
+    import json
+
+    resource = json.loads(shown.to_json(orient="table", index=False, date_format="iso"))
+    headers = [Column(_header_words(str(c)), functools.partial(lambda r, key: r[key], key=str(c)))
+               for c in shown.columns]
+    body = table(shown, headers, empty="No rows.")
+    html = details(f"Data behind this chart ({caption})", body)
+    return {DATA_MIME: resource, "text/html": str(html)}, {"policylib": {"table": name}}
+
+
+def data_output(frame: pd.DataFrame, name: str, caption: str) -> None:
+    """Display the data behind a chart or a long table as data (for nbval and ``policylib diff``) and as a
+    closed ``<details>`` table for readers, instead of a printed dump."""
+    from IPython.display import display
+
+    data, metadata = data_bundle(frame, name, caption)
+    display(data, raw=True, metadata=metadata)
 
 
 # --------------------------------------------------------------------------- page sections
@@ -517,6 +567,24 @@ def _note_cell(r: Mapping[str, Any]) -> Html:
     return join([f"Reading: {reading}" if reading else None, _get(r, "note")], " ")
 
 
+class NotesOnce:
+    """Notes written once per table: a cell shows ``note 2``; the notes follow the table, numbered. Notes are
+    kept escaped (``esc``), so rule-file text stays text."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
+
+    def cell(self, text: object) -> Html:
+        key = str(esc(text.strip() if isinstance(text, str) and not isinstance(text, Html) else text))
+        if not key:
+            return Html("")
+        number = self.texts.setdefault(key, len(self.texts) + 1)
+        return esc(f"note {number}")
+
+    def footer(self) -> Html:
+        return _macro("notes", "Notes", [Html(k) for k in self.texts])
+
+
 def _help_cell(r: Mapping[str, Any]) -> Html:
     if r["excluded"]:
         return esc(r["help_gloss"])
@@ -547,7 +615,7 @@ def _payer_cell(r: Mapping[str, Any]) -> Html:
 
 
 def _category_cell(r: Mapping[str, Any]) -> Html:
-    return join([f"{r['category']} {r['category_zh'] or ''}".strip(),
+    return join([_get(r, "category_zh") or r["category"],
                  _macro("small", r["category_gloss"]) if _get(r, "category_gloss") else None], "")
 
 
@@ -566,13 +634,19 @@ def assisted_table(matrix: pd.DataFrame, jurisdiction: str | None = None, year: 
         Column("Person pays", _pays_cell),
         Column("Payer", _payer_cell),
     ]
-    if jurisdiction is None:
-        columns.append(Column("Several groups", lambda r: r["multiple_groups_gloss"]))
+    notes = NotesOnce()
     columns += [
-        Column("Note", _note_cell),
+        Column("Note", lambda r: notes.cell(_note_cell(r))),
         Column("Clause", lambda r: clause(r["source"], r["clause"])),
     ]
-    return table(rows, columns, empty="No assisted groups are named.")
+    out = table(rows, columns, empty="No assisted groups are named.") + notes.footer()
+    if jurisdiction is None and not rows.empty:
+        several = rows.drop_duplicates(["jurisdiction", "year"])
+        out += _lead("A person in several groups (多重身份)") + table(several, [
+            Column("Jurisdiction-year", lambda r: r["label"]),
+            Column("Rule", lambda r: status_cell(r["multiple_groups_gloss"])),
+        ])
+    return Html(out)
 
 
 def several_groups(rules: Any) -> Html:
@@ -648,10 +722,11 @@ def calendar_table(events: pd.DataFrame, jurisdiction: str | None = None, year: 
         Column("To", _end_cell),
         Column("Days from 1 Jan of the coverage year", _offset_cell),
         Column("Last day falls on", _rest_day_cell),
-        Column("Note", lambda r: _get(r, "note") or ""),
+        Column("Note", lambda r: notes.cell(_get(r, "note"))),
         Column("Clause", lambda r: clause(r["source"], r["clause"])),
     ]
-    return table(rows, columns, empty="No dates are stated.")
+    notes = NotesOnce()
+    return Html(table(rows, columns, empty="No dates are stated.") + notes.footer())
 
 
 def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None, year: int | None = None) -> Html:
@@ -675,18 +750,18 @@ def start_rules_html(rules_table: pd.DataFrame, jurisdiction: str | None = None,
     columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
     columns += [
         Column("Circumstance", lambda r: circumstance(r["circumstance"])),
-        Column("Rule", lambda r: r["rule_id"] if r["rule_stated"] else badge(FALLBACK)),
-        Column("When", lambda r: r["condition"] if r["rule_stated"] else ""),
+        Column("When", lambda r: (r["condition"] or "always") if r["rule_stated"] else badge(FALLBACK)),
         Column("Pays", lambda r: r["due_words"] if r["due"] != "not_stated" else badge()),
         Column("Cover starts", lambda r: status_cell(r["starts_words"]) if r["starts"] == "not_stated"
                else r["starts_words"]),
         Column("Waiting days", lambda r: ("" if not r["rule_stated"] else badge())
                if _get(r, "waiting_days") is None else int(r["waiting_days"])),
         Column("Worked example", worked),
-        Column("Note", _note_cell),
+        Column("Note", lambda r: notes.cell(_note_cell(r))),
         Column("Clause", lambda r: clause(r["source"], r["clause"]) if r["rule_stated"] else ""),
     ]
-    return table(rows, columns)
+    notes = NotesOnce()
+    return Html(table(rows, columns) + notes.footer())
 
 
 def waiting_compliance_html(compliance: pd.DataFrame) -> Html:
@@ -727,7 +802,7 @@ def unstated_table(unstated: pd.DataFrame, jurisdiction: str | None = None, year
     rows = _only(unstated, jurisdiction, year)
     columns = [] if jurisdiction is not None else [Column("Jurisdiction-year", lambda r: r["label"])]
     columns += [
-        Column("Field", lambda r: _macro("code", r["field"])),
+        Column("What", lambda r: _get(r, "what") or r["field"]),
         Column("Open point", lambda r: status_cell(r["status"]) if r["not_stated"] else esc("ambiguous (解读)")),
         Column("What the notice leaves open", lambda r: _get(r, "note") or ""),
         Column("Reading encoded", _reading_cell),
@@ -925,3 +1000,143 @@ def download_link(table_name: str) -> Html:
     if table_name not in table_names():
         raise KeyError(f"no exported table named {table_name!r}")
     return _macro("download_link", table_name, f"{DOWNLOADS}/{table_name}", "../downloads.html#data-dictionary")
+
+
+# --------------------------------------------------------------------------- at a glance
+
+
+def _percent(share: object) -> str:
+    return f"{round(float(share) * 100)}%"  # type: ignore[arg-type]
+
+
+def _profile_link(r: Mapping[str, Any]) -> Html:
+    return link(r["label"], f"../profiles/{r['jurisdiction']}-{int(r['year'])}.html")
+
+
+def _with_clause(text: object, source: object, clause_path: object) -> Html:
+    return join([text, clause(source, clause_path) if not is_missing(clause_path) else None], " ")
+
+
+def _highest_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "highest_contribution") is None:
+        return status_cell(r["highest_status"])
+    top = money(r["highest_contribution"])
+    classes = _get(r, "classes")
+    if not classes:
+        return _with_clause(top, r["source"], r["highest_clause"])
+    head = _with_clause(f"{top} ({r['highest_class_zh']})", r["source"], r["highest_clause"])
+    per_class = [_with_clause(f"{c['class_zh']}: {money(c['amount'])}", r["source"], c["clause"]) for c in classes]
+    return join([head, _macro("small", "by resident class (居民类别): "), join(per_class, "; ")], "")
+
+
+def _above_cell(r: Mapping[str, Any]) -> Html:
+    standard = _get(r, "national_personal_standard")
+    if standard is None:
+        return badge(NOT_STATED, "no national standard in the project for this year")
+    base = f"{money(standard)}, standard {int(r['national_standard_year'])}"
+    diff = _get(r, "above_national")
+    if diff is None:
+        return join([badge(), f"against {base}"], " ")
+    words = "equal to" if diff == 0 else f"{abs(int(diff))} yuan {'above' if diff > 0 else 'below'}"
+    return _with_clause(f"{words} the national minimum ({base})", r["national_source"], r["national_clause"])
+
+
+def _dibao_cell(r: Mapping[str, Any]) -> Html:
+    low, high = _get(r, "dibao_pays_low"), _get(r, "dibao_pays_high")
+    if low is None:
+        return join([status_cell(r["dibao_status"]),
+                     clause(r["source"], r["dibao_clause"]) if _get(r, "dibao_clause") else None], " ")
+    bound = bool(r["dibao_pays_upper_bound"])
+    if low == high:
+        amount = money(low, upper_bound=bound)
+        share = None if _get(r, "dibao_share_low") is None else _percent(r["dibao_share_low"])
+    else:
+        amount = f"{'at most ' if bound else ''}{int(low)} to {int(high)} yuan"
+        share = None if _get(r, "dibao_share_low") is None else \
+            f"{_percent(r['dibao_share_low'])} to {_percent(r['dibao_share_high'])}"
+    words = amount + (f" ({'at most ' if bound else ''}{share} of the contribution)" if share else "")
+    groups = int(r["dibao_groups"])
+    more = f"; {groups} 低保 groups, see the assisted groups chapter" if groups > 1 else ""
+    return _with_clause(words + more, r["source"], r["dibao_clause"])
+
+
+def _late_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "late_paid") is None:
+        return badge(NOT_STATED, "the first collection window has no stated end")
+    paid = f"paid {date_text(r['late_paid'])}"
+    payable = _get(r, "late_payable")
+    if payable is None:
+        local: Html = join([badge(), f"({paid})"], " ")
+    elif payable is False:
+        local = esc(f"cannot enrol late ({paid})")
+    elif _get(r, "late_waiting_days") is None:
+        local = join([badge(NOT_STATED, "start of cover"), f"({paid})"], " ")
+    else:
+        local = esc(f"{int(r['late_waiting_days'])} days ({paid}, covered from {date_text(r['late_cover_start'])})")
+    local = _with_clause(local, r["source"], r["late_clause"])
+    document = _get(r, "national_waiting_document") or "the national rule"
+    if r["national_rule_in_force"]:
+        national_words = f"national rule ({document}): {int(r['national_waiting_days'])} days"
+    elif _get(r, "national_waiting_from") is not None:
+        national_words = f"national rule ({document}): from coverage year {int(r['national_waiting_from'])}"
+    else:
+        national_words = "no national waiting rule in the project"
+    return join([local, _macro("small", national_words)], "")
+
+
+def _window_cell(r: Mapping[str, Any]) -> Html:
+    if _get(r, "window_end") is None:
+        first = join([f"{r['window_zh']}:", status_cell(r["window_status"])], " ")
+    else:
+        first = _with_clause(f"{date_text(r['window_end'], weekday=True)}, {r['window_zh']}", r["source"],
+                             r["window_clause"])
+    later = [_with_clause(f"{w['name_zh']} until {w['end']}" if w["end"] else
+                          join([f"{w['name_zh']}:", status_cell(w["status"])], " "), r["source"], w["clause"])
+             for w in (_get(r, "later_windows") or [])]
+    if not later:
+        return join([first, _macro("small", "no later window or extension")], "")
+    return join([first, _macro("small", "then: "), join(later, "; ")], "")
+
+
+OVERVIEW_HEADERS = {
+    "label": "Jurisdiction-year",
+    "highest": "Highest personal contribution (个人缴费)",
+    "national": "Against the national minimum (国家最低标准)",
+    "dibao": "A 低保对象 (minimum-living-allowance recipient) pays",
+    "late": "A late payer waits (待遇等待期)",
+    "window": "Collection window closes (征缴期)",
+}
+
+
+def overview_table(overview: pd.DataFrame, only: Sequence[str] | None = None) -> Html:
+    """The "at a glance" table (:func:`policylib.compare.overview`), one row per jurisdiction-year, each figure
+    with its clause link; ``only`` picks the answer columns shown (keys of :data:`OVERVIEW_HEADERS`)."""
+    cells: dict[str, Callable[[Mapping[str, Any]], object]] = {
+        "label": _profile_link, "highest": _highest_cell, "national": _above_cell, "dibao": _dibao_cell,
+        "late": _late_cell, "window": _window_cell,
+    }
+    keys = ["label", *(only or [k for k in cells if k != "label"])]
+    return table(overview, [Column(OVERVIEW_HEADERS[k], cells[k]) for k in keys], css="pl-glance",
+                 empty="No local rule files.")
+
+
+def class_prices_table(prices: pd.DataFrame) -> Html:
+    """Personal contribution and fiscal subsidy per resident class (:func:`policylib.compare.class_prices`);
+    a notice without classes is one row for all residents."""
+    def subsidy(r: Mapping[str, Any]) -> Html:
+        if _get(r, "fiscal_subsidy") is None:
+            return badge()
+        return esc(money(r["fiscal_subsidy"], at_least=bool(r["fiscal_subsidy_at_least"])))
+
+    def contribution(r: Mapping[str, Any]) -> Html:
+        if _get(r, "personal_contribution") is None:
+            return status_cell(r["personal_status"])
+        return _with_clause(money(r["personal_contribution"]), r["source"], r["clause"])
+
+    return table(prices, [
+        Column("Jurisdiction-year", lambda r: r["label"]),
+        Column("Resident class (居民类别)", lambda r: _get(r, "class_zh") or "all residents (no classes)"),
+        Column("Who", lambda r: r["who"] if _get(r, "class_zh") else ""),
+        Column("Personal contribution (个人缴费)", contribution),
+        Column("Fiscal subsidy (财政补助)", subsidy),
+    ], empty="No local rule files.")

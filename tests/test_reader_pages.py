@@ -1,0 +1,187 @@
+"""The book as readers see it, in a real browser (Chromium via Playwright): the overview answers with working
+clause links, nothing wider than its column on a laptop or a phone, no internal ids in visible text, and
+sorting and filtering on the big tables."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from policylib import catalogue
+from tests.test_browser import MISSING, PAGES, Site, Tab, _open_tab, browser, fetch, site  # noqa: F401
+
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+REPO = Path(__file__).resolve().parent.parent
+OVERVIEW = "chapters/overview"
+WIDTHS = (1400, 390)
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+# Visible text nodes of the article, outside code and preformatted blocks (literals for maintainers).
+VISIBLE_TEXT = """() => {
+  const root = document.querySelector('article') || document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const out = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest('code, pre, script, style, .headerlink')) continue;
+    if (!el.checkVisibility({checkVisibilityCSS: true})) continue;
+    const text = node.textContent.trim();
+    if (text) out.push(text);
+  }
+  return out;
+}"""
+
+# Tables, figures and outputs that are wider than the article's column or overflow their own box.
+TOO_WIDE = """() => {
+  const column = document.querySelector('article.bd-article') || document.querySelector('article');
+  if (!column) return ['no article element'];
+  const limit = column.getBoundingClientRect().right + 1;
+  const out = [];
+  column.querySelectorAll('table, img, svg, figure, .cell_output, .output, details, .pl-card').forEach((el) => {
+    if (!el.checkVisibility()) return;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0) return;
+    const name = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    if (box.right > limit) out.push(`${name} ends at ${Math.round(box.right)} px, column at ${Math.round(limit)} px`);
+    else if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+      out.push(`${name} scrolls sideways: ${el.scrollWidth} px in ${el.clientWidth} px`);
+  });
+  return out;
+}"""
+
+
+def _rule_ids() -> set[str]:
+    """Every id in the rule files that cannot be an English word (it holds an underscore or a digit)."""
+    ids: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            value = node.get("id")
+            if isinstance(value, str) and re.search(r"[_0-9]", value):
+                ids.add(value)
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    for path in sorted((REPO / "rules").glob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return ids
+
+
+@pytest.fixture
+def tab(browser: Any, site: Site) -> Any:  # noqa: F811
+    context, opened = _open_tab(browser, site.url)
+    yield opened
+    context.close()
+
+
+def _ids(html: bytes) -> set[str]:
+    class Ids(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.ids: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.ids |= {v for k, v in attrs if k == "id" and v}
+
+    parser = Ids()
+    parser.feed(html.decode("utf-8", errors="replace"))
+    return parser.ids
+
+
+def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(site: Site, tab: Tab) -> None:  # noqa: F811
+    tab.goto(site.page(OVERVIEW))
+    rows = tab.page.locator("table.pl-glance tbody tr")
+    entries = catalogue.local_entries()
+    assert rows.count() == len(entries)
+    targets: dict[str, set[str]] = {}
+    for i, entry in enumerate(entries):
+        row = rows.nth(i)
+        assert entry.name_en in row.inner_text() and str(entry.year) in row.inner_text()
+        cells = row.locator("td")
+        assert cells.count() == 6  # jurisdiction-year and the five answers
+        for c in range(1, 6):
+            cell = cells.nth(c)
+            has_clause = cell.locator('a[href*="sources.html#"]').count() > 0
+            assert has_clause or cell.locator(".pl-badge").count() > 0, f"{entry.key}: answer {c} has no clause"
+        for href in row.locator('a[href*="sources.html#"]').evaluate_all("els => els.map(e => e.href)"):
+            page, _, fragment = href.partition("#")
+            if page not in targets:
+                status, _, body = fetch(page)
+                assert status == 200, href
+                targets[page] = _ids(body)
+            assert urllib.parse.unquote(fragment) in targets[page], f"{entry.key}: {href} lands on no clause"
+    # the profile link of each row opens that profile
+    first = rows.nth(0).locator("td").nth(0).locator("a")
+    first.click()
+    tab.page.wait_for_load_state("load")
+    assert f"profiles/{entries[0].jurisdiction}-{entries[0].year}" in tab.page.url
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_nothing_is_wider_than_its_column(width: int, site: Site, browser: Any) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    problems = []
+    try:
+        for docname in PAGES:
+            page.goto(site.page(docname), wait_until="load")
+            problems += [f"{docname}: {p}" for p in page.evaluate(TOO_WIDE)]
+    finally:
+        context.close()
+    assert not problems, f"at {width} px:\n" + "\n".join(problems[:40])
+
+
+# The rule-file reference names the file's fields for the maintainers who write rule files.
+FIELD_REFERENCE = {"schema"}
+# Addresses and file names quoted from a source are not ids.
+URL = re.compile(r"\S+://\S+|\S+/\S+|[\w.-]+\.(?:txt|ya?ml|md|csv|json|xlsx|s?html?)\b")
+
+
+def test_no_internal_ids_in_visible_text(site: Site, tab: Tab) -> None:  # noqa: F811
+    rule_ids = _rule_ids()
+    assert rule_ids, "no ids found in the rule files"
+    found = []
+    for docname in (p for p in PAGES if p not in FIELD_REFERENCE):
+        tab.goto(site.page(docname))
+        for text in (URL.sub(" ", t) for t in tab.page.evaluate(VISIBLE_TEXT)):
+            words = set(re.findall(r"[A-Za-z0-9_]+", text))
+            hits = set(SNAKE.findall(text)) | (words & rule_ids)
+            found += [f"{docname}: {hit!r} in {text[:80]!r}" for hit in sorted(hits)]
+    assert not found, f"{len(found)} internal ids in visible text:\n" + "\n".join(found[:60])
+
+
+def test_big_tables_sort_and_filter_offline(site: Site, tab: Tab) -> None:  # noqa: F811
+    tab.goto(site.page("chapters/assisted_groups"))
+    table = tab.page.locator("table.pl-table").filter(has=tab.page.locator("th.pl-sortable")).first
+    assert table.count() == 1, "the assisted-groups matrix has no sorting"
+    rows = table.locator("tbody tr")
+    total = rows.count()
+    assert total >= 8
+    label = catalogue.local_entries()[0].name_en
+    tab.page.locator(".pl-table-tools input").first.fill(label)
+    shown = table.locator("tbody tr:not([hidden])")
+    assert 0 < shown.count() < total
+    assert all(label in t for t in shown.all_inner_texts())
+    tab.page.locator(".pl-table-tools input").first.fill("")
+    assert table.locator("tbody tr:not([hidden])").count() == total
+    header = table.locator("th.pl-sortable").nth(1)
+    header.click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    ascending = table.locator("tbody tr td:nth-child(2)").all_inner_texts()
+    header.click()
+    assert header.get_attribute("aria-sort") == "descending"
+    descending = table.locator("tbody tr td:nth-child(2)").all_inner_texts()
+    assert len(set(ascending)) > 1 and ascending != descending
+    assert (descending[0], descending[-1]) == (ascending[-1], ascending[0])
+    assert not tab.errors, "\n".join(tab.errors)
