@@ -260,7 +260,7 @@ def _words(items: list[str]) -> str:
     return ", ".join(items) if items else "none"
 
 
-CLASS_COLUMNS = ("resident_class", "class_name", "class_label")
+CLASS_COLUMNS = ("resident_class", "class_zh", "class_name", "class_label")
 
 
 def _class_name(row: Any) -> str | None:
@@ -275,8 +275,9 @@ def _class_name(row: Any) -> str | None:
 def financing_chart(financing: Any, national: Any) -> Chart:
     """Local subsidy and personal contribution against the national minimum series, by coverage year.
 
-    ``financing`` is :func:`policylib.compare.financing_table` (a notice that prices by resident class may
-    give one row per class, named in a ``resident_class`` column: one labelled mark per class),
+    ``financing`` is :func:`policylib.compare.class_prices` or :func:`policylib.compare.financing_table` (a
+    notice that prices by resident class gives one row per class, named in a ``resident_class`` or
+    ``class_zh`` column: one labelled mark per class),
     ``national`` :func:`policylib.compare.national_series`. Two panels, one above the other; national
     minimum as a dashed line at the coverage year each standard governs; each jurisdiction-year has its
     colour and marker, filled for an exact figure and hollow for "at least" (不低于); marks sharing a

@@ -191,6 +191,7 @@ _COLUMNS: dict[str, Column] = {
     "delta": Column("after less before, for amounts", YUAN),
     # unstated
     "not_stated": Column("true when the notice does not state the value"),
+    "what": Column("the figure or field in plain words"),
     "interpreted": Column("true when the value is a reading of an ambiguous clause"),
     "refers_to": Column("the document the notice refers to for what it does not state"),
     "alternatives": Column("other readings of the clause, separated by |"),

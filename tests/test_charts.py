@@ -209,10 +209,11 @@ def test_financing_data_has_national_and_local_rows() -> None:
     assert local == {f"{e.name_en} {e.year}" for e in catalogue.local_entries()}
 
 
-def test_a_class_priced_notice_gets_one_labelled_mark_per_class() -> None:
-    row = compare.financing_table().iloc[[0]]
+@pytest.mark.parametrize("column", ["resident_class", "class_zh"])
+def test_a_class_priced_notice_gets_one_labelled_mark_per_class(column: str) -> None:
+    row = compare.class_prices().iloc[[0]]
     classes = {"老年居民": 500, "学生儿童": 300, "其他居民": 400}
-    per_class = pd.concat([row.assign(resident_class=name, personal_contribution=price)
+    per_class = pd.concat([row.assign(**{column: name, "personal_contribution": price})
                            for name, price in classes.items()], ignore_index=True)
     chart = charts.financing_chart(per_class, compare.national_series())
     personal = chart.figure.axes[1]
