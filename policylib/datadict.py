@@ -126,7 +126,7 @@ _COLUMNS: dict[str, Column] = {
     "assistance": Column("contribution paid for a member of the group (资助), capped at the personal contribution",
                          YUAN),
     "personal_pays": Column("what a member of the group pays after assistance", YUAN),
-    "personal_pays_upper_bound": Column("true when personal_pays is a maximum (the help is 'at least' an amount)"),
+    "personal_pays_upper_bound": Column("true when what the person pays is a maximum (the help is 'at least' an amount)"),
     "personal_pays_stated": Column("what the notice says a member of the group pays, where it says so", YUAN),
     "payer_kind": Column("who pays the assistance (id)"),
     "payer_gloss": Column("who pays the assistance, in English"),
@@ -159,7 +159,7 @@ _COLUMNS: dict[str, Column] = {
     "coverage_start": Column("first day of cover for that payment; empty where not stated or none", "date"),
     "cover_days_from_start": Column("start of cover less the first day of the coverage period", DAYS),
     "personal_due": Column("personal amount due for that payment", YUAN),
-    "personal_due_is_upper_bound": Column("true when personal_due is a maximum"),
+    "personal_due_is_upper_bound": Column("true when what the person owes is a maximum"),
     "payable": Column("whether the payment buys cover: true, false, or empty where the notice is silent"),
     "rule": Column("id of the start rule that applies"),
     # waiting compliance
@@ -179,7 +179,7 @@ _COLUMNS: dict[str, Column] = {
     "end_offset": Column("last day less 1 January of the coverage year", DAYS),
     "end_weekday": Column("weekday of the last day"),
     "end_is_weekend": Column("whether the last day is a Saturday or Sunday"),
-    "end_is_rest_day": Column("whether the last day is an official rest day in China (chinese_calendar)"),
+    "end_is_rest_day": Column("whether the last day is an official rest day in China (from the chinese-calendar package)"),
     "end_is_holiday": Column("the statutory holiday the last day falls in, if any"),
     # changes
     "scope": Column("national or local change"),

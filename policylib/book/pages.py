@@ -787,9 +787,14 @@ def downloads_page(files: Sequence[Path], version: Version | None = None) -> str
             out.append(f"### {md(TABLE_DESCRIPTIONS.get(stem, stem.replace('_', ' ')))}\n")
             out.append(f"File: {md(file)}\n")
             out.append("\n".join(
-                f"- **{md(c['column'])}**: {md(c['meaning'])} ({md(', '.join(x for x in (c['unit'], c['type']) if x))})"
+                f"- {_column_name(c['column'])}: {md(c['meaning'])} ({md(', '.join(x for x in (c['unit'], c['type']) if x))})"
                 for c in columns) + "\n")
     return "\n".join(out)
+
+
+def _column_name(name: str) -> str:
+    """A column's header as written in the file: code for an identifier, escaped bold text otherwise."""
+    return f"`{name}`" if re.fullmatch(r"[A-Za-z0-9_]+", name) else f"**{md(name)}**"
 
 
 # --------------------------------------------------------------------------- writing
