@@ -126,7 +126,7 @@ _COLUMNS: dict[str, Column] = {
     "assistance": Column("contribution paid for a member of the group (资助), capped at the personal contribution",
                          YUAN),
     "personal_pays": Column("what a member of the group pays after assistance", YUAN),
-    "personal_pays_upper_bound": Column("true when what the person pays is a maximum (the help is 'at least' an amount)"),
+    "personal_pays_upper_bound": Column("true when what the person pays is a maximum (help of 'at least' an amount)"),
     "personal_pays_stated": Column("what the notice says a member of the group pays, where it says so", YUAN),
     "payer_kind": Column("who pays the assistance (id)"),
     "payer_gloss": Column("who pays the assistance, in English"),
@@ -179,7 +179,7 @@ _COLUMNS: dict[str, Column] = {
     "end_offset": Column("last day less 1 January of the coverage year", DAYS),
     "end_weekday": Column("weekday of the last day"),
     "end_is_weekend": Column("whether the last day is a Saturday or Sunday"),
-    "end_is_rest_day": Column("whether the last day is an official rest day in China (from the chinese-calendar package)"),
+    "end_is_rest_day": Column("whether the last day is an official rest day in China (chinese-calendar)"),
     "end_is_holiday": Column("the statutory holiday the last day falls in, if any"),
     # changes
     "scope": Column("national or local change"),
