@@ -80,19 +80,6 @@ def test_card_and_empty_table() -> None:
     assert empty == "<p><em>Nothing &lt;here&gt;.</em></p>"
 
 
-def test_text_table_is_plain_and_says_not_stated() -> None:
-    df = pd.DataFrame({
-        "label": ["A 2021", "B 2022"],
-        "value": pd.array([1, None], dtype="Int64"),
-        "day": pd.to_datetime(["2021-01-01", None]),
-        "flag": [True, False],
-    })
-    text = render.text_table(df)
-    assert "not stated" in text and "2021-01-01" in text and "yes" in text and "no" in text
-    assert "<NA>" not in text and "NaT" not in text
-    assert render.text_table(df.iloc[0:0]) == "(no rows)"
-
-
 def test_compliance_words() -> None:
     row = {"year": 2021, "national_standard_year": 2020, "fiscal_subsidy": 540, "national_subsidy_min": 550,
            "subsidy_meets_national": False, "fiscal_subsidy_at_least": False}

@@ -48,7 +48,6 @@ __all__ = [
     "page_style",
     "status_cell",
     "table",
-    "text_table",
 ]
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -276,35 +275,6 @@ def _lead(text: str) -> Html:
 def details(summary: object, body: Html) -> Html:
     """A collapsed ``<details>`` block."""
     return _macro("details", esc(summary), body)
-
-
-def text_table(data: pd.DataFrame, columns: Sequence[str] | None = None, na: str = NOT_STATED,
-               max_width: int = 48) -> str:
-    """A DataFrame as a plain-text table for printing beside a chart: missing values read ``na``.
-
-    Dates are ISO, booleans ``yes``/``no``, long texts cut to ``max_width`` characters, and the row
-    index dropped, so the text depends only on the data.
-    """
-    df = data if columns is None else data.loc[:, list(columns)]
-    if df.empty:
-        return "(no rows)"
-
-    def show(value: object) -> str:
-        if is_missing(value):
-            return na
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, pd.Timestamp | dt.date):
-            return date_text(value)
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        text = str(value)
-        return text if len(text) <= max_width else text[: max_width - 1] + "…"
-
-    shown = pd.DataFrame({str(c): [show(v) for v in df[c].tolist()] for c in df.columns})
-    return shown.to_string(index=False)
-
-
 
 
 def _plain(value: object) -> object:
