@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import re
-import shutil
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
@@ -26,8 +24,9 @@ from typing import Any
 
 import pytest
 import yaml
+from fictional_project import fictional_project
 
-from policylib import calculator, catalogue, engine, sources, table
+from policylib import calculator, catalogue, engine, table
 from tests import calculator_persons as persons
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, MISSING, PAYLOAD, TIMEOUT_MS, serve
 from tests.test_law_cases import CASES_DIR, check_expected, make_person
@@ -44,20 +43,8 @@ SEED = 20_261_202
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A copy of the project's rules and sources with every fictional notice added."""
-    root = tmp_path_factory.mktemp("calculator")
-    for name in ("rules", "sources"):
-        shutil.copytree(REPO / name, root / name)
-    for notice in sorted(p for p in FICTIONAL.iterdir() if (p / "rules.yaml").is_file()):
-        shutil.copytree(notice / "source", root / "sources" / notice.name, dirs_exist_ok=True)
-        shutil.copy(notice / "rules.yaml", root / "rules" / f"{notice.name}.yaml")
-    previous = os.environ.get("POLICYLIB_HOME")
-    os.environ["POLICYLIB_HOME"] = str(root)
-    sources.rebuild_all()
-    yield root
-    if previous is None:
-        del os.environ["POLICYLIB_HOME"]
-    else:
-        os.environ["POLICYLIB_HOME"] = previous
+    with fictional_project(tmp_path_factory.mktemp("calculator")) as root:
+        yield root
 
 
 @pytest.fixture(scope="module")

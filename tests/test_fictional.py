@@ -6,17 +6,18 @@ law-derived cases; the national waiting-period rule is compared with their waiti
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 import yaml
+from fictional_project import fictional_project
 
-from policylib import catalogue, compare, engine, population, sources
+from policylib import catalogue, compare, engine, population
 from tests.test_law_cases import check_expected, make_person
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,22 +26,10 @@ NOTICES = sorted(p.name for p in FICTIONAL.iterdir() if (p / "rules.yaml").is_fi
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A copy of the project's rules and sources with every fictional notice added."""
-    root = tmp_path_factory.mktemp("fictional")
-    for name in ("rules", "sources"):
-        shutil.copytree(REPO / name, root / name)
-    for notice in NOTICES:
-        shutil.copytree(FICTIONAL / notice / "source", root / "sources" / notice, dirs_exist_ok=True)
-        shutil.copy(FICTIONAL / notice / "rules.yaml", root / "rules" / f"{notice}.yaml")
-    previous = os.environ.get("POLICYLIB_HOME")
-    os.environ["POLICYLIB_HOME"] = str(root)
-    sources.rebuild_all()
-    yield root
-    if previous is None:
-        del os.environ["POLICYLIB_HOME"]
-    else:
-        os.environ["POLICYLIB_HOME"] = previous
+    with fictional_project(tmp_path_factory.mktemp("fictional")) as root:
+        yield root
 
 
 def _cases(notice: str) -> list[Any]:

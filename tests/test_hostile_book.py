@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_browser import CHROMIUM, CHROMIUM_ARGS, MISSING, serve
+from test_browser import MISSING, browser, serve  # noqa: F401  (browser: the shared Chromium fixture)
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
@@ -147,16 +147,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
         yield Hostile(html, url, planted, f"profiles/{profile}", pages)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 # What a page shows as text (script and style contents left out), and the elements a payload could have made.
 INSPECT = r"""() => {
   const clone = document.body.cloneNode(true);
@@ -219,7 +209,7 @@ class Visit:
     dialogs: list[str]
 
 
-def _visit(browser: Any, hostile: Hostile, url: str, ready: str | None = None) -> Visit:
+def _visit(browser: Any, hostile: Hostile, url: str, ready: str | None = None) -> Visit:  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     dialogs: list[str] = []
@@ -241,7 +231,7 @@ def _visit(browser: Any, hostile: Hostile, url: str, ready: str | None = None) -
     return Visit(found["text"], found["injected"], found["pwned"], dialogs)
 
 
-def test_every_page_shows_the_payloads_as_text(hostile: Hostile, browser: Any) -> None:
+def test_every_page_shows_the_payloads_as_text(hostile: Hostile, browser: Any) -> None:  # noqa: F811
     seen_anywhere: set[int] = set()
     names = hostile.planted.numbers("name_en") | hostile.planted.numbers("name_zh")
     for docname in [*hostile.pages, "genindex"]:
@@ -263,7 +253,7 @@ SEARCH_DONE = ("() => { const s = document.querySelector('#search-results .searc
                " return s !== null && s.innerText.trim().length > 0; }")
 
 
-def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit]:
+def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit]:  # noqa: F811
     visit = _visit(browser, hostile, f"{hostile.url}/search.html?q={urllib.parse.quote(query)}", SEARCH_DONE)
     assert visit.pwned == "undefined" and not visit.dialogs, f"search {query!r}: script ran ({visit.dialogs})"
     assert not visit.injected, f"search {query!r}: elements from rule text: {visit.injected}"
@@ -272,7 +262,7 @@ def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit
     return seen, visit
 
 
-def test_search_results_show_the_title_as_text(hostile: Hostile, browser: Any) -> None:
+def test_search_results_show_the_title_as_text(hostile: Hostile, browser: Any) -> None:  # noqa: F811
     # The whole title: what Sphinx matches against its section titles (shown with innerHTML).
     profile = _visit(browser, hostile, f"{hostile.url}/{hostile.profile}.html").text
     title = next(line.strip() for line in profile.splitlines() if "coverage year" in line and MARK.search(line))
