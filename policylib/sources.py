@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from policylib.loader import Problem, RuleFileError, read_limited, read_yaml, validate
+from policylib.model import SOURCE_ID as SOURCE_ID_PATTERN
 from policylib.paths import sources_dir
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ RECEIVED_FILE = "received.txt"
 CLEAN_FILE = "clean.txt"
 RECEIVED_PLACEHOLDER = "# policylib new: replace this whole file with the notice"
 MAX_TEXT_BYTES = 4 * 1024 * 1024
-SOURCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SOURCE_ID = re.compile(SOURCE_ID_PATTERN)  # the pattern rule files use for ``source``
 
 
 class SourceError(ValueError):

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from policylib import catalogue, daycount, engine
 from policylib.compare import PAYER_GLOSS, condition_words, start_words
 from policylib.model import RuleSet, StartRule, Window
+from policylib.wording import money
 
 __all__ = [
     "KINDS",
@@ -350,9 +351,8 @@ def _dedupe(citations: Iterable[dict[str, str]]) -> tuple[dict[str, str], ...]:
 
 
 def _money(amount: int | None, upper_bound: bool = False) -> str:
-    if amount is None:
-        return "not stated in this notice"
-    return f"{'at most ' if upper_bound else ''}{amount} yuan"
+    """The one money wording (wording.money), with a missing sum said of this notice."""
+    return "not stated in this notice" if amount is None else money(amount, upper_bound=upper_bound)
 
 
 def payer_words(payer: str | None) -> str:

@@ -19,7 +19,16 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
-from test_check import billion_laughs, line_of, oversized, python_object_tag, replace_once, share_payer_by_anchor
+from test_check import (
+    MAIN_WINDOW,
+    PERSONAL,
+    billion_laughs,
+    line_of,
+    oversized,
+    python_object_tag,
+    replace_once,
+    share_payer_by_anchor,
+)
 
 from policylib.loader import MAX_BYTES
 from policylib.model import LAST_DAY, MAX_DAYS, MAX_MONTHS, MAX_YUAN
@@ -34,8 +43,6 @@ N24 = "rules/national-2024.yaml"
 META = "sources/langxi-2025/meta.yaml"
 CORR = "sources/langxi-2025/corrections.yaml"
 
-PERSONAL = "  personal_contribution:\n    amount: 280\n"
-MAIN_WINDOW = "      start: 2020-11-16\n      end: 2021-03-31\n"
 FISCAL_CITE = 'cite: {clause: 一, quote: "财政补助每人不低于550元"}'
 LATE_LENGTH = "length: 60, unit: days, include_bound: false}\n      cite:\n        - {clause: 四（二）"
 NEWBORN_90 = ("      circumstance: newborn\n      when:\n        - {kind: paid_after_window, window: main}\n"

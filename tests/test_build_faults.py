@@ -15,13 +15,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from test_book_pipeline import FakeEntry
 
 from policylib.book import pipeline
 from policylib.book.stopping import stop_trees
@@ -222,15 +222,6 @@ def test_a_build_recovers_from_one_killed_while_publishing(project: Path) -> Non
     assert not paths.staging.exists() and not paths.previous.exists()
 
 
-@dataclass(frozen=True)
-class Entry:
-    jurisdiction: str
-    year: int
-    level: str
-    name_en: str
-    name_zh: str
-
-
 def test_a_failing_cell_is_named_by_its_number_in_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cell planted in a copy of the profile template, after the cell that papermill's injected
     parameters follow: the message counts the template's cells, not the executed notebook's."""
@@ -244,7 +235,7 @@ def test_a_failing_cell_is_named_by_its_number_in_the_template(tmp_path: Path, m
     nbformat.write(nb, path)
     monkeypatch.setattr(pipeline, "generate_pages", lambda paths: False)
     profile = next(t for t in pipeline.TEMPLATES if t.per_jurisdiction)
-    entry = Entry("guizhou", 2021, "province", "Guizhou", "贵州省")
+    entry = FakeEntry("guizhou", 2021, "province", "Guizhou", "贵州省")
 
     with pytest.raises(pipeline.BookBuildError) as failed:
         pipeline.build(tmp_path, html=False, jobs=1, entries=[entry], templates=[profile], echo=lambda s: None)
