@@ -171,10 +171,14 @@ def render_quote(rules: RuleSet, q: Quote) -> str:
             f"{LABELS['fiscal']}: {_yuan(q.fiscal_subsidy)}",
             f"{LABELS['total']}: {total}",
         ]
-        start = q.coverage_start or "not stated in this notice"
-        end = q.coverage_end or "not stated in this notice"
-        days = f" ({q.covered_days} days)" if q.covered_days is not None else ""
-        lines.append(f"{LABELS['cover']}: from {start} to {end}{days}")
+        if q.coverage_start is not None and q.coverage_end is not None and q.coverage_start > q.coverage_end:
+            cover = wording.cover_range(q.coverage_start, q.coverage_end, q.covered_days)
+        else:
+            start = q.coverage_start or "not stated in this notice"
+            end = q.coverage_end or "not stated in this notice"
+            days = f" ({q.covered_days} days)" if q.covered_days is not None else ""
+            cover = f"from {start} to {end}{days}"
+        lines.append(f"{LABELS['cover']}: {cover}")
         waiting = "not stated in this notice" if q.waiting_days is None else str(q.waiting_days)
         lines.append(f"{LABELS['waiting']}: {waiting}")
     shown: set[tuple[str, str]] = set()

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from policylib import catalogue, daycount, engine
 from policylib.compare import PAYER_GLOSS, condition_words, start_words
 from policylib.model import RuleSet, StartRule, Window
-from policylib.wording import money
+from policylib.wording import cover_range, money
 
 __all__ = [
     "KINDS",
@@ -547,9 +547,9 @@ def answer(case: Case, convention: daycount.Convention = daycount.DEFAULT_CONVEN
         at_least = "at least " if rules.financing.fiscal_subsidy.at_least else ""
         rest += f"; the government adds a fiscal subsidy of {at_least}{q.fiscal_subsidy} yuan"
     if q.coverage_start is not None:
-        cover = f"from {q.coverage_start.isoformat()} to {q.coverage_end.isoformat() if q.coverage_end else '…'}"
-        if q.covered_days is not None:
-            cover += f" ({q.covered_days} days)"
+        cover = cover_range(q.coverage_start, q.coverage_end, q.covered_days)
+        if q.coverage_end is None or q.coverage_start <= q.coverage_end:
+            cover = f"from {cover}"
     else:
         cover = "start of cover not stated in this notice" if q.rule is not None else "no cover under this notice"
     if q.waiting_days is None:

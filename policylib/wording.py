@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from policylib.model import Condition
@@ -16,6 +17,16 @@ def money(amount: int | None, *, at_least: bool = False, upper_bound: bool = Fal
         return NOT_STATED
     prefix = "at least " if at_least else "at most " if upper_bound else ""
     return f"{prefix}{int(amount)} yuan"
+
+
+def cover_range(start: dt.date, end: dt.date | None, days: int | None) -> str:
+    """The one wording of a period of cover: ``2021-01-01 to 2021-12-31 (365 days)``, or, where cover would
+    start only after the coverage period has ended, that there is none this year and why."""
+    if end is not None and start > end:
+        return (f"none this coverage year: cover would start on {start.isoformat()}, "
+                f"after the coverage period ends on {end.isoformat()}")
+    shown = f"{start.isoformat()} to {end.isoformat() if end else '…'}"
+    return shown if days is None else f"{shown} ({days} days)"
 
 
 FACT_WORDS = {

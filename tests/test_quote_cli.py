@@ -149,3 +149,12 @@ def test_readable_text_when_not_payable(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     assert "可否参保缴费" in out and "not stated in this notice" in out
     assert "个人应缴" not in out
+
+
+def test_a_wait_past_the_year_end_reads_as_no_cover(capsys: pytest.CaptureFixture[str]) -> None:
+    # Guizhou 2021 (三, 四（二）): a late payer pays from 1 April to 31 December and waits 60 days; paid on
+    # 20 December, the wait runs past 31 December, so this year's payment buys no day of cover.
+    _, out, _ = run(["quote", "guizhou", "2021", "--paid", "2021-12-20"], capsys)
+    assert ("Cover (待遇享受期): none this coverage year: cover would start on 2022-02-19, "
+            "after the coverage period ends on 2021-12-31") in out
+    assert "(0 days)" not in out and "from 2022-02-19 to 2021-12-31" not in out

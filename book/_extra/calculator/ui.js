@@ -322,7 +322,10 @@
       row(dl, "Resident class (居民类别)", cls ? cls.name_zh : q.resident_class);
     }
     var cover;
-    if (q.coverage_start) cover = q.coverage_start + " to " + q.coverage_end + " (" + q.covered_days + " days)";
+    if (q.coverage_start && q.coverage_end && q.coverage_start > q.coverage_end) {
+      cover = "none this coverage year: cover would start on " + q.coverage_start +
+        ", after the coverage period ends on " + q.coverage_end;
+    } else if (q.coverage_start) cover = q.coverage_start + " to " + q.coverage_end + " (" + q.covered_days + " days)";
     else if (q.rule && q.coverage_end) cover = null;
     else cover = q.payable === false ? "—" : null;
     row(dl, "Cover, first and last day (待遇享受期)", cover, "pl-calc-cover");
