@@ -227,15 +227,25 @@ OVERVIEW_FIGURES = {
     "national": ("above_national", "above the national minimum, yuan"),
     "dibao": ("dibao_pays_high", "a 低保对象 pays, yuan"),
     "late": ("late_waiting_days", "a late payer waits, days"),
-    "window": ("window_end_day", "first window closes, days from 1 January of the coverage year"),
+    "window": ("window_end_day", "first window closes (Y: the coverage year)"),
 }
 GROUPINGS = (("level", "Level (级别)", "By level"), ("province", "Province (省份)", "By province"))
 
 
-def _spread_words(row: Any) -> str:
+def day_words(offset: float) -> str:
+    """Days from 1 January of the coverage year Y as a day and month (``31 Mar Y``, ``27 Dec Y−1``),
+    counted in a non-leap year; a half day (a median between two days) is rounded down."""
+    import datetime as dt
+
+    day = dt.date(2001, 1, 1) + dt.timedelta(days=int(offset // 1))
+    shift = day.year - 2001
+    return f"{day.day} {day.strftime('%b')} Y" + ("" if shift == 0 else f"{shift:+d}".replace("-", "−"))
+
+
+def _spread_words(row: Any, words: Callable[[float], str] = _number) -> str:
     if not row["stated"]:
         return "not stated"
-    low, mid, high = (_number(float(row[c])) for c in ("lowest", "median", "highest"))
+    low, mid, high = (words(float(row[c])) for c in ("lowest", "median", "highest"))
     words = low if low == high else f"{low} to {high} (median {mid})"
     return words + ("" if row["stated"] == row["places"] else f"; {int(row['stated'])} of {int(row['places'])} stated")
 
@@ -250,14 +260,21 @@ def summary_html(frame: pd.DataFrame, figures: Sequence[tuple[str, str]], where:
         merged: pd.DataFrame | None = None
         for column, _ in figures:
             part = summary(located, column, by)
-            part = part.assign(**{column: [_spread_words(r) for _, r in part.iterrows()]})[[by, "places", column]]
+            words = day_words if column.endswith("_day") else _number
+            part = part.assign(**{column: [_spread_words(r, words) for _, r in part.iterrows()]})
+            part = part[[by, "places", column]]
             merged = part if merged is None else merged.merge(part.drop(columns="places"), on=by, how="left")
         if merged is None:
             continue
         columns = [render.Column(header, lambda r, key=by: r[key]),
                    render.Column("Jurisdiction-years", lambda r: int(r["places"]))]
         columns += [render.Column(words, lambda r, key=column: r[key]) for column, words in figures]
-        out += render.paragraph(heading) + render.table(merged, columns, css="pl-matrix")
+        shown = render.table(merged, columns, css="pl-matrix")
+        if len(merged) > MANY_PLACES // 2:
+            shown = render.details(f"{heading} ({len(merged)} rows)", shown)
+        else:
+            shown = render.paragraph(heading) + shown
+        out += shown
     return out
 
 
@@ -306,16 +323,28 @@ def extremes_view(frame: pd.DataFrame, column: str, words: str, table: Callable[
     return out
 
 
+def groups_table(patterns: Sequence[Pattern], limit: int = MANY_PLACES) -> Any:
+    """Which jurisdiction-years each shown group stands for: its short name, size and the others' names."""
+    from policylib.book import render
+
+    rows = [{"shown": p.short(), "places": len(p.labels),
+             "others": ", ".join(p.labels[1:1 + NAMES_SHOWN]) + (", …" if len(p.labels) > 1 + NAMES_SHOWN else "")}
+            for p in patterns[:limit]]
+    return render.table(rows, [render.Column("Shown as", lambda r: r["shown"]),
+                               render.Column("Jurisdiction-years", lambda r: r["places"]),
+                               render.Column("With the same rules as the first", lambda r: r["others"] or "none")])
+
+
 def patterns_view(frame: pd.DataFrame, table: Callable[[pd.DataFrame], Any]) -> Any:
     """A table of rules: whole for few places; else one place per group of places whose rows read the
-    same, each named with the places it stands for."""
+    same, named ``first place +n``, after a table of which places each group holds."""
     from policylib.book import render
 
     if not many(frame):
         return table(frame)
     patterns = shared_patterns(frame)
     return (render.paragraph(patterns_note(patterns, count_places(frame)))
-            + table(pattern_rows(frame, patterns)))
+            + groups_table(patterns) + table(pattern_rows(frame, patterns, short=True)))
 
 
 def chart_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -425,5 +454,5 @@ def per_place_chart(draw: Callable[[pd.DataFrame], Any], frame: pd.DataFrame) ->
     chart = draw(chart_rows(frame))
     note = (" " + patterns_note(shared_patterns(frame), count_places(frame))
             + " A label “first jurisdiction-year +n” stands for it and n more with the same rules; "
-            "the tables below name them.")
+            "the table of groups names them.")
     return dataclasses.replace(chart, caption=chart.caption + note)

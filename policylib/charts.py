@@ -840,8 +840,8 @@ def financing_spread_chart(financing: Any, national: Any) -> Chart:
                Patch(facecolor="#c6dbef", edgecolor="#3b6ea5", label="middle half of the local figures"),
                Line2D([], [], color="#08306b", linewidth=2, label="median"),
                Line2D([], [], linestyle="none", marker="o", markersize=3, color="#9e9e9e",
-                      label="one jurisdiction-year (or resident class)")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=SMALL_SIZE, frameon=False)
+                      label="a jurisdiction-year (or a resident class)")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=1, fontsize=SMALL_SIZE, frameon=False)
     data = pd.DataFrame(rows, columns=["field", "coverage_year", "places", "not_stated", "lowest", "lower_quartile",
                                        "median", "upper_quartile", "highest"])
     alt = ("Two panels by coverage year, the spread of local figures against the national minimum (dashed). "

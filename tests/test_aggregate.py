@@ -195,3 +195,9 @@ class _FakeChart:
 
     data: pd.DataFrame
     caption: str
+
+
+@pytest.mark.parametrize(("offset", "expected"), [(0, "1 Jan Y"), (89, "31 Mar Y"), (-4, "28 Dec Y−1"),
+                                                  (365, "1 Jan Y+1"), (-2.5, "29 Dec Y−1")])
+def test_day_words(offset: float, expected: str) -> None:
+    assert aggregate.day_words(offset) == expected
