@@ -186,10 +186,15 @@ def pattern_rows(frame: pd.DataFrame, patterns: Sequence[Pattern], limit: int = 
     return pd.concat(parts, ignore_index=True) if parts else frame.iloc[0:0]
 
 
+def groups_words(n: int) -> str:
+    """``1 group``, ``4 groups``."""
+    return f"{n} group" if n == 1 else f"{n} groups"
+
+
 def patterns_note(patterns: Sequence[Pattern], places: int, limit: int = MANY_PLACES) -> str:
     """A sentence saying how many places and patterns there are, and how many patterns are left out."""
     shown = min(len(patterns), limit)
-    words = (f"{places} jurisdiction-years fall into {len(patterns)} groups whose rules read the same; "
+    words = (f"{places} jurisdiction-years fall into {groups_words(len(patterns))} whose rules read the same; "
              f"each group is shown once, under its first jurisdiction-year")
     if len(patterns) > shown:
         words += f" (the {shown} largest groups; {len(patterns) - shown} smaller ones are in the downloads)"
@@ -371,9 +376,9 @@ def training_note(rules_table: pd.DataFrame) -> Any:
     patterns = shared_patterns(rules_table)
     shown = min(len(patterns), MANY_PLACES)
     return render.paragraph(
-        f"{count_places(rules_table)} jurisdiction-years fall into {len(patterns)} groups whose start-of-cover rules "
-        f"read the same; the cases below are those of one jurisdiction-year per group ({shown} shown). Each "
-        "jurisdiction-year's own cases are on its profile page.")
+        f"{count_places(rules_table)} jurisdiction-years fall into {groups_words(len(patterns))} whose "
+        f"start-of-cover rules read the same; the cases below are those of one jurisdiction-year per group "
+        f"({shown} shown). Each jurisdiction-year's own cases are on its profile page.")
 
 
 def changes_view(local: pd.DataFrame, entries: Sequence[Any], limit: int = 50) -> Any:
@@ -438,7 +443,7 @@ def assisted_heatmap(pivot: pd.DataFrame, upper_bound: pd.DataFrame | None = Non
     shown, bounds, patterns = pivot_groups(pivot, upper_bound)
     chart = charts.assisted_heatmap(shown, bounds)
     groups = len(pivot_groups(pivot, upper_bound, limit=len(pivot.columns))[2])
-    note = (f" {len(pivot.columns)} jurisdiction-years fall into {groups} groups that pay the same in every "
+    note = (f" {len(pivot.columns)} jurisdiction-years fall into {groups_words(groups)} that pay the same in every "
             f"group; each column is one group, named by its first jurisdiction-year and how many more it holds"
             + (f" (the {len(patterns)} largest groups)" if groups > len(patterns) else "") + ".")
     return dataclasses.replace(chart, caption=chart.caption + note)

@@ -201,3 +201,15 @@ class _FakeChart:
                                                   (365, "1 Jan Y+1"), (-2.5, "29 Dec Y−1")])
 def test_day_words(offset: float, expected: str) -> None:
     assert aggregate.day_words(offset) == expected
+
+
+def test_financing_spread_at_many_places_gives_the_seed_figures(synthetic_home: Path) -> None:
+    chart = aggregate.financing_chart(compare.class_prices(), compare.national_series())
+    rows = chart.data.set_index(["field", "coverage_year"])
+    # 2021: five copies each of Guizhou (280), Zhaoqing (290) and Dongxiang (280); 2025: five of Langxi (400).
+    personal_2021 = rows.loc[("personal_contribution", 2021)]
+    assert (personal_2021["places"], personal_2021["lowest"], personal_2021["median"],
+            personal_2021["highest"]) == (15, 280, 280, 290)
+    personal_2025 = rows.loc[("personal_contribution", 2025)]
+    assert (personal_2025["places"], personal_2025["lowest"], personal_2025["highest"]) == (5, 400, 400)
+    assert rows.loc[("fiscal_subsidy", 2025), "median"] == 670

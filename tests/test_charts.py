@@ -42,6 +42,7 @@ def _draw(make: Callable[[], charts.Chart]) -> tuple[charts.Chart, bytes]:
 
 CHARTS: dict[str, Callable[[], charts.Chart]] = {
     "financing": lambda: charts.financing_chart(compare.financing_table(), compare.national_series()),
+    "financing_spread": lambda: charts.financing_spread_chart(compare.class_prices(), compare.national_series()),
     "assisted": lambda: charts.assisted_heatmap(compare.assisted_pivot(),
                                                 compare.assisted_pivot("personal_pays_upper_bound")),
     "coverage_start": lambda: charts.coverage_start_chart(compare.coverage_start_series(14)),
