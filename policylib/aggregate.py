@@ -54,10 +54,13 @@ def province_of(level: str, name_zh: str, parent_zh: str | None) -> str | None:
 def places() -> pd.DataFrame:
     """One row per local jurisdiction-year: jurisdiction, year, label, level and province (from the rule file)."""
     from policylib import catalogue
+    from policylib.model import RuleSet
 
     rows = []
     for entry in catalogue.local_entries():
-        rules = catalogue.rules(entry.jurisdiction, entry.year)
+        rules = catalogue.load_file(entry.path)  # the entry's own file: no search of the catalogue per place
+        if not isinstance(rules, RuleSet):
+            continue
         rows.append({"jurisdiction": entry.jurisdiction, "year": int(entry.year),
                      "label": f"{rules.name_en} {rules.coverage_year}", "level": entry.level,
                      "province": province_of(rules.level, rules.name_zh, rules.parent_zh) or "province not stated"})
