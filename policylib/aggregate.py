@@ -116,15 +116,32 @@ def extremes(frame: pd.DataFrame, value: str, k: int = EXTREMES) -> tuple[pd.Dat
     return rows_of(top), rows_of(bottom)
 
 
-def histogram(values: Iterable[Any], edges: Sequence[float]) -> pd.DataFrame:
+def histogram(values: Iterable[Any], edges: Sequence[float], words: Callable[[float], str] | None = None,
+              ) -> pd.DataFrame:
     """Counts of ``values`` in the bins ``[edges[i], edges[i+1])`` (the last bin closed), and of values
-    not stated (missing), as rows ``bin``, ``low``, ``high``, ``count``."""
+    not stated (missing), as rows ``bin``, ``low``, ``high``, ``count``; ``words`` writes an edge."""
+    words = words or _number
     numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
     rows = []
     for i, (low, high) in enumerate(itertools.pairwise(edges)):
         last = i == len(edges) - 2
         inside = (numbers >= low) & ((numbers <= high) if last else (numbers < high))
-        rows.append({"bin": f"{_number(low)}–{_number(high)}", "low": low, "high": high, "count": int(inside.sum())})
+        rows.append({"bin": f"{words(low)}–{words(high)}", "low": low, "high": high, "count": int(inside.sum())})
+    rows.append({"bin": "not stated", "low": None, "high": None, "count": int(numbers.isna().sum())})
+    return pd.DataFrame(rows, columns=["bin", "low", "high", "count"])
+
+
+def distribution(values: Iterable[Any], words: Callable[[float], str] | None = None, bins: int = 8) -> pd.DataFrame:
+    """Counts as :func:`histogram`: one bar per value where there are at most ``bins`` distinct values,
+    else ``bins`` equal ranges between the lowest and highest value."""
+    words = words or _number
+    numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
+    distinct = sorted(set(numbers.dropna().tolist()))
+    if len(distinct) > bins:
+        low, high = distinct[0], distinct[-1]
+        edges = [low + (high - low) * i / bins for i in range(bins + 1)]
+        return histogram(numbers, edges, words)
+    rows = [{"bin": words(v), "low": v, "high": v, "count": int((numbers == v).sum())} for v in distinct]
     rows.append({"bin": "not stated", "low": None, "high": None, "count": int(numbers.isna().sum())})
     return pd.DataFrame(rows, columns=["bin", "low", "high", "count"])
 
@@ -286,6 +303,12 @@ def summary_html(frame: pd.DataFrame, figures: Sequence[tuple[str, str]], where:
     return out
 
 
+def _per_place(frame: pd.DataFrame, column: str) -> pd.Series:
+    """One value per jurisdiction-year (the highest of its rows; missing if none is stated)."""
+    numbers = pd.to_numeric(frame[column], errors="coerce")
+    return frame.assign(_value=numbers).groupby(["jurisdiction", "year"], sort=False)["_value"].max()
+
+
 def _with_window_day(overview: pd.DataFrame) -> pd.DataFrame:
     ends = pd.to_datetime(overview["window_end"], errors="coerce")
     jan1 = pd.to_datetime(overview["year"].astype(int).astype(str) + "-01-01")
@@ -295,6 +318,7 @@ def _with_window_day(overview: pd.DataFrame) -> pd.DataFrame:
 def overview_view(overview: pd.DataFrame, only: Sequence[str] | None = None) -> Any:
     """The "at a glance" answers: every row for few places; else the answers' ranges by level and by
     province, then the jurisdiction-years with the highest and the lowest figure of the first answer."""
+    from policylib import charts
     from policylib.book import render
 
     if not many(overview):
@@ -304,10 +328,13 @@ def overview_view(overview: pd.DataFrame, only: Sequence[str] | None = None) -> 
     figures = [OVERVIEW_FIGURES[k] for k in keys]
     column, words = figures[0]
     top, bottom = extremes(frame, column)
-    return (render.paragraph(f"{count_places(frame)} jurisdiction-years: their answers by level and by province, "
-                             f"then the {EXTREMES} highest and lowest ({words}). Each jurisdiction-year's own "
-                             "answers are on its profile page.")
-            + summary_html(frame, figures)
+    panels = [(label, distribution(_per_place(frame, col), day_words if col.endswith("_day") else None))
+              for col, label in figures]
+    chart = charts.distribution_chart(panels)
+    return (render.paragraph(f"{count_places(frame)} jurisdiction-years: how they spread over each answer, their "
+                             f"answers by level and by province, then the {EXTREMES} highest and lowest ({words}). "
+                             "Each jurisdiction-year's own answers are on its profile page.")
+            + render.Html(chart.html()) + summary_html(frame, figures)
             + render.paragraph(f"Highest: {words}") + render.overview_table(top, keys)
             + render.paragraph(f"Lowest: {words}") + render.overview_table(bottom, keys))
 

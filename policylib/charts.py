@@ -851,3 +851,41 @@ def financing_spread_chart(financing: Any, national: Any) -> Chart:
                "median, the whiskers reach the lowest and highest, grey dots are the figures themselves. The "
                "dashed line is the national minimum (国家最低标准): dots below it are below the minimum.")
     return Chart(fig, data, alt, caption)
+
+
+def distribution_chart(panels: list[tuple[str, Any]]) -> Chart:
+    """Small multiples of histograms, one panel per figure: ``panels`` is ``(title, counts)`` pairs, each
+    ``counts`` from :func:`policylib.aggregate.histogram` (bins, then a "not stated" row drawn grey and hatched).
+    """
+    import pandas as pd
+
+    n = max(len(panels), 1)
+    fig, grid = _figure(0.9 + 1.9 * n, n, 1)
+    words, frames = [], []
+    for ax, (title, counts) in zip(grid[:, 0], panels, strict=False):
+        labels = [str(b) for b in counts["bin"]]
+        values = [int(c) for c in counts["count"]]
+        missing = [b == NOT_STATED for b in labels]
+        colours = [NA_COLOUR if m else "#4c72b0" for m in missing]
+        bars = ax.bar(range(len(labels)), values, color=colours, edgecolor="#555555", linewidth=0.5)
+        for bar, m in zip(bars, missing, strict=True):
+            if m:
+                bar.set_hatch("///")
+        for x, v in enumerate(values):
+            if v:
+                ax.text(x, v, str(v), ha="center", va="bottom", fontsize=SMALL_SIZE - 1)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, fontsize=SMALL_SIZE - 1, rotation=30, ha="right", rotation_mode="anchor")
+        ax.set_title(title, fontsize=TEXT_SIZE, loc="left")
+        ax.set_ylabel("jurisdiction-years", fontsize=SMALL_SIZE - 1)
+        ax.tick_params(labelsize=SMALL_SIZE - 1)
+        ax.margins(y=0.2)
+        ax.grid(axis="y", color="#eeeeee")
+        words.append(f"{title}: " + ", ".join(f"{label} {v}" for label, v in zip(labels, values, strict=True)))
+        frames.append(counts.assign(figure=title)[["figure", "bin", "count"]])
+    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["figure", "bin", "count"])
+    alt = ("Histograms, one panel per figure, of how many jurisdiction-years fall in each range. "
+           + ". ".join(words) + ".")
+    caption = ("How the jurisdiction-years spread over each answer: each bar counts the jurisdiction-years in a range; "
+               f"the grey hatched bar counts those whose notice does not state the figure ({NOT_STATED}).")
+    return Chart(fig, data, alt, caption)

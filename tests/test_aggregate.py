@@ -213,3 +213,18 @@ def test_financing_spread_at_many_places_gives_the_seed_figures(synthetic_home: 
     personal_2025 = rows.loc[("personal_contribution", 2025)]
     assert (personal_2025["places"], personal_2025["lowest"], personal_2025["highest"]) == (5, 400, 400)
     assert rows.loc[("fiscal_subsidy", 2025), "median"] == 670
+
+
+def test_distribution_counts_each_value_or_equal_ranges() -> None:
+    few = aggregate.distribution([280, 280, 290, None])
+    assert few["bin"].tolist() == ["280", "290", "not stated"] and few["count"].tolist() == [2, 1, 1]
+    spread = aggregate.distribution(list(range(0, 100, 10)), bins=2)
+    assert spread["bin"].tolist() == ["0–45", "45–90", "not stated"] and spread["count"].tolist() == [5, 5, 0]
+
+
+def test_overview_at_many_places_draws_the_spread_of_each_answer(synthetic_home: Path) -> None:
+    html = str(aggregate.overview_view(compare.overview(), only=["highest", "late"]))
+    assert html.count("<img") == 1
+    # Highest contribution: ten copies at 280 (Guizhou, Dongxiang), five at 290 (Zhaoqing), five at 400 (Langxi).
+    alt = re.search(r'alt="([^"]*)"', html).group(1)
+    assert "280 10, 290 5, 400 5" in alt
