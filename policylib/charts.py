@@ -772,3 +772,120 @@ def national_deltas_chart(changes: Any) -> Chart:
     caption = ("How much the national minimum rose each year: blue the fiscal subsidy minimum (财政补助最低标准), "
                "orange the personal contribution standard (个人缴费标准). Taller bars are bigger rises.")
     return Chart(fig, changes.loc[:, columns].reset_index(drop=True), alt, caption)
+
+
+def financing_spread_chart(financing: Any, national: Any) -> Chart:
+    """Many jurisdiction-years' subsidy and personal contribution as a spread per coverage year, against the
+    national minimum: :func:`financing_chart` for more places than one mark each can show.
+
+    ``financing`` and ``national`` as for :func:`financing_chart`. Each coverage year has a box (the middle
+    half of the local figures, the line at the median, whiskers to the lowest and highest) over the
+    figures themselves as small grey dots; the national minimum is the dashed line. An "at least" figure
+    counts at its stated minimum.
+    """
+    import numpy as np
+    import pandas as pd
+
+    nat = national.sort_values("governs_coverage_year")
+    xs = nat["governs_coverage_year"].astype(int).tolist()
+    years = sorted({int(y) for y in financing["year"].tolist()} | set(xs))
+    panels = (("fiscal_subsidy", "subsidy_min", "财政补助 fiscal subsidy, yuan per person"),
+              ("personal_contribution", "personal_standard", "个人缴费 personal contribution, yuan per person"))
+    fig, grid = _figure(6.4, 2, 1, sharex=True)
+    rows: list[dict[str, Any]] = []
+    words = []
+    for ax, (local_col, nat_col, title) in zip(grid[:, 0], panels, strict=True):
+        ys = [_int_or_none(v) for v in nat[nat_col].tolist()]
+        ax.plot(xs, [float("nan") if y is None else y for y in ys], color=NATIONAL_COLOUR, linestyle="--",
+                marker=".", label="national minimum 国家最低标准", zorder=4)
+        values = pd.to_numeric(financing[local_col], errors="coerce")
+        per_year = []
+        for year in years:
+            stated = values[(financing["year"].astype(int) == year).to_numpy()].dropna().to_numpy(dtype=float)
+            missing = int(((financing["year"].astype(int) == year) & values.isna()).sum())
+            if len(stated) or missing:
+                per_year.append((year, stated, missing))
+        for year, stated, missing in per_year:
+            if len(stated):
+                jitter = (np.arange(len(stated)) % 9 - 4) * 0.03
+                ax.scatter(year + jitter, stated, s=6, color="#9e9e9e", zorder=2, linewidth=0)
+                ax.boxplot([stated], positions=[year], widths=0.45, showfliers=False, patch_artist=True,
+                           boxprops={"facecolor": "#c6dbef", "alpha": 0.6, "edgecolor": "#3b6ea5"},
+                           medianprops={"color": "#08306b", "linewidth": 2}, zorder=3)
+                q1, median, q3 = np.percentile(stated, [25, 50, 75])
+            else:
+                q1 = median = q3 = float("nan")
+            row = {"field": local_col, "coverage_year": year, "places": len(stated), "not_stated": missing,
+                   "lowest": float(stated.min()) if len(stated) else None,
+                   "lower_quartile": None if np.isnan(q1) else float(q1),
+                   "median": None if np.isnan(median) else float(median),
+                   "upper_quartile": None if np.isnan(q3) else float(q3),
+                   "highest": float(stated.max()) if len(stated) else None}
+            rows.append(row)
+            words.append(f"{title.split(',')[0]} {year}: " + (
+                f"{len(stated)} figures from {row['lowest']:g} to {row['highest']:g}, median {row['median']:g}"
+                if len(stated) else "none stated") + (f", {missing} not stated" if missing else ""))
+        ax.set_title(title, fontsize=TEXT_SIZE, loc="left")
+        ax.grid(axis="y", color="#e5e5e5")
+        ax.tick_params(labelsize=SMALL_SIZE)
+        ax.margins(x=0.08, y=0.12)
+    axes = grid[:, 0]
+    axes[-1].set_xticks(years)
+    axes[-1].set_xticklabels([str(y) for y in years], fontsize=SMALL_SIZE)
+    axes[-1].set_xlabel("coverage year 待遇年度", fontsize=SMALL_SIZE)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [axes[0].get_lines()[0],
+               Patch(facecolor="#c6dbef", edgecolor="#3b6ea5", label="middle half of the local figures"),
+               Line2D([], [], color="#08306b", linewidth=2, label="median"),
+               Line2D([], [], linestyle="none", marker="o", markersize=3, color="#9e9e9e",
+                      label="a jurisdiction-year (or a resident class)")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=1, fontsize=SMALL_SIZE, frameon=False)
+    data = pd.DataFrame(rows, columns=["field", "coverage_year", "places", "not_stated", "lowest", "lower_quartile",
+                                       "median", "upper_quartile", "highest"])
+    alt = ("Two panels by coverage year, the spread of local figures against the national minimum (dashed). "
+           + "; ".join(words) + ".")
+    caption = ("The spread of local fiscal subsidies (财政补助, top) and personal contributions (个人缴费, bottom) in "
+               "each coverage year: the box holds the middle half of the jurisdiction-years, the dark line is the "
+               "median, the whiskers reach the lowest and highest, grey dots are the figures themselves. The "
+               "dashed line is the national minimum (国家最低标准): dots below it are below the minimum.")
+    return Chart(fig, data, alt, caption)
+
+
+def distribution_chart(panels: list[tuple[str, Any]]) -> Chart:
+    """Small multiples of histograms, one panel per figure: ``panels`` is ``(title, counts)`` pairs, each
+    ``counts`` from :func:`policylib.aggregate.histogram` (bins, then a "not stated" row drawn grey and hatched).
+    """
+    import pandas as pd
+
+    n = max(len(panels), 1)
+    fig, grid = _figure(0.9 + 1.9 * n, n, 1)
+    words, frames = [], []
+    for ax, (title, counts) in zip(grid[:, 0], panels, strict=False):
+        labels = [str(b) for b in counts["bin"]]
+        values = [int(c) for c in counts["count"]]
+        missing = [b == NOT_STATED for b in labels]
+        colours = [NA_COLOUR if m else "#4c72b0" for m in missing]
+        bars = ax.bar(range(len(labels)), values, color=colours, edgecolor="#555555", linewidth=0.5)
+        for bar, m in zip(bars, missing, strict=True):
+            if m:
+                bar.set_hatch("///")
+        for x, v in enumerate(values):
+            if v:
+                ax.text(x, v, str(v), ha="center", va="bottom", fontsize=SMALL_SIZE - 1)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, fontsize=SMALL_SIZE - 1, rotation=30, ha="right", rotation_mode="anchor")
+        ax.set_title(title, fontsize=TEXT_SIZE, loc="left")
+        ax.set_ylabel("jurisdiction-years", fontsize=SMALL_SIZE - 1)
+        ax.tick_params(labelsize=SMALL_SIZE - 1)
+        ax.margins(y=0.2)
+        ax.grid(axis="y", color="#eeeeee")
+        words.append(f"{title}: " + ", ".join(f"{label} {v}" for label, v in zip(labels, values, strict=True)))
+        frames.append(counts.assign(figure=title)[["figure", "bin", "count"]])
+    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["figure", "bin", "count"])
+    alt = ("Histograms, one panel per figure, of how many jurisdiction-years fall in each range. "
+           + ". ".join(words) + ".")
+    caption = ("How the jurisdiction-years spread over each answer: each bar counts the jurisdiction-years in a range; "
+               f"the grey hatched bar counts those whose notice does not state the figure ({NOT_STATED}).")
+    return Chart(fig, data, alt, caption)

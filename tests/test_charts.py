@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from policylib import catalogue, charts, compare
+from policylib import aggregate, catalogue, charts, compare
 
 
 @pytest.fixture(autouse=True)
@@ -42,11 +42,15 @@ def _draw(make: Callable[[], charts.Chart]) -> tuple[charts.Chart, bytes]:
 
 CHARTS: dict[str, Callable[[], charts.Chart]] = {
     "financing": lambda: charts.financing_chart(compare.financing_table(), compare.national_series()),
+    "financing_spread": lambda: charts.financing_spread_chart(compare.class_prices(), compare.national_series()),
     "assisted": lambda: charts.assisted_heatmap(compare.assisted_pivot(),
                                                 compare.assisted_pivot("personal_pays_upper_bound")),
     "coverage_start": lambda: charts.coverage_start_chart(compare.coverage_start_series(14)),
     "deadlines": lambda: charts.deadlines_chart(compare.calendar_events()),
     "national_deltas": lambda: charts.national_deltas_chart(compare.national_changes()),
+    "distribution": lambda: charts.distribution_chart(
+        [("highest personal contribution, yuan", aggregate.distribution(compare.overview()["highest_contribution"])),
+         ("a late payer waits, days", aggregate.distribution(compare.overview()["late_waiting_days"]))]),
 }
 
 
