@@ -33,7 +33,7 @@ from policylib.book.pipeline import (
 from policylib.book.stopping import stop_trees, worker_signals
 
 LOCAL = "local"  # the address that asks for a local cluster
-CONNECT_SECONDS = 30
+CONNECT_SECONDS = 10
 
 
 def execute_on_worker(task: Task, root: str) -> _Outcome:
@@ -51,8 +51,8 @@ def _prepare_local_worker() -> int:
 
 
 def start_local_cluster(workers: int) -> Any:
-    """A local cluster of ``workers`` single-threaded processes, without a dashboard or memory limit
-    (the notebooks' kernels are separate processes the limit would not see)."""
+    """A local cluster of ``workers`` single-threaded processes, without a memory limit (the notebooks'
+    kernels are separate processes the limit would not see)."""
     from distributed import LocalCluster
 
     return LocalCluster(
@@ -60,7 +60,7 @@ def start_local_cluster(workers: int) -> Any:
         threads_per_worker=1,
         processes=True,
         memory_limit=0,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: several builds may run on one machine
         silence_logs=logging.ERROR,
     )
 
@@ -93,9 +93,9 @@ def run_on_dask(tasks: Sequence[Task], workers: int, root: Path, address: str) -
                 local_workers = list(client.run(_prepare_local_worker).values())
             else:
                 client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            where = "a local Dask cluster" if address == LOCAL else f"the Dask scheduler at {address}"
-            raise BookBuildError(f"cannot start {where}: {type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # distributed reports a cluster that cannot start or be reached variously
+            what = "start a local Dask cluster" if address == LOCAL else f"reach the Dask scheduler at {address}"
+            raise BookBuildError(f"cannot {what}: {type(exc).__name__}: {exc}") from None
         futures = client.map(execute_on_worker, list(tasks), root=str(root), pure=False)
         by_key = {future.key: task for future, task in zip(futures, tasks, strict=True)}
         for future in as_completed(futures, loop=client.loop):
