@@ -1,13 +1,16 @@
 """Notebook execution on Dask distributed: the bytes and failure messages of the local pool, a local
-cluster ended with its kernels when the build stops, and a default build that never imports Dask."""
+cluster ended with its kernels on Ctrl-C, and a default build that never imports Dask."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +23,7 @@ from test_book_pipeline import ENTRIES, PROFILE, make_project, write_template
 from policylib.book import __main__ as cli
 from policylib.book import dask_run, pipeline
 from policylib.book.pipeline import BookBuildError, Paths
+from policylib.book.stopping import BuildStopped, stop_on_signals
 from policylib.paths import ENV_HOME
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,33 +95,35 @@ def test_a_failure_on_dask_reads_as_in_the_local_run(scheduler: str, tmp_path: P
     assert messages[1] == messages[0]
 
 
-def test_stopping_a_local_cluster_run_ends_its_workers_and_kernels(tmp_path: Path) -> None:
+def test_ctrl_c_ends_the_local_cluster_with_its_workers_and_kernels(tmp_path: Path) -> None:
     paths = make_project(tmp_path)
     marker = tmp_path / "kernel.pid"
-    write_template(tmp_path, "quick", "print(1)")
     write_template(tmp_path, "slow", f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n"
                    "time.sleep(600)")
-    tasks = [
-        pipeline.Task(template=str(paths.notebooks / f"{name}.ipynb"), template_label=f"notebooks/{name}.ipynb",
-                      output=f"chapters/{name}.ipynb", label=f"book/chapters/{name}.ipynb", parameters={},
-                      fields={}, cwd=str(tmp_path))
-        for name in ("slow", "quick")
-    ]
-    before = {p.pid for p in psutil.Process().children()}
-    running = pipeline.run_tasks(tasks, 2, paths.root, dask=dask_run.LOCAL)
-    first = next(running)
-    assert first.output == "chapters/quick.ipynb" and first.error is None
-    workers = {p.pid for p in psutil.Process().children()} - before
-    assert len(workers) >= 2
-    deadline = time.monotonic() + 60
-    while not marker.is_file() or not marker.read_text():
-        assert time.monotonic() < deadline, "the slow notebook never started"
-        time.sleep(0.2)
-    kernel = int(marker.read_text())
+    task = pipeline.Task(template=str(paths.notebooks / "slow.ipynb"), template_label="notebooks/slow.ipynb",
+                         output="chapters/slow.ipynb", label="book/chapters/slow.ipynb", parameters={}, fields={},
+                         cwd=str(tmp_path))
+    started: list[int] = []
 
-    running.close()  # what the build does when Ctrl-C or SIGTERM cuts its loop short
+    def press_ctrl_c() -> None:
+        """Once the notebook's kernel runs, note it and the worker that started it, and interrupt the build."""
+        deadline = time.monotonic() + 90
+        while (not marker.is_file() or not marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with contextlib.suppress(ValueError, psutil.Error):
+            kernel = psutil.Process(int(marker.read_text()))
+            ancestors = [p.pid for p in kernel.parents()]  # the worker, up to this process
+            started.extend([kernel.pid, *ancestors[: ancestors.index(os.getpid())]])
+        os.kill(os.getpid(), signal.SIGINT)
 
-    alive = [pid for pid in (kernel, *workers) if psutil.pid_exists(pid)
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    with pytest.raises(BuildStopped), stop_on_signals():
+        list(pipeline.run_tasks([task], 1, paths.root, dask=dask_run.LOCAL))
+    presser.join()
+
+    assert len(started) >= 2, "the notebook's kernel and its worker were not seen running"
+    alive = [pid for pid in started if psutil.pid_exists(pid)
              and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"left running: {alive}"
 
