@@ -77,7 +77,8 @@ def run_on_dask(tasks: Sequence[Task], workers: int, root: Path, address: str) -
     ``address`` is a scheduler's address, or :data:`LOCAL` for a local cluster of ``workers``
     processes. If the caller stops early (an exception, Ctrl-C, the generator closed), the tasks
     are cancelled and a local cluster is ended with its workers' kernels; a local cluster is
-    closed when the run ends either way.
+    closed when the run ends either way. On a running cluster, a notebook already started runs
+    to its end (Dask does not interrupt a running task); its worker is then free again.
     """
     from distributed import Client, as_completed
 
@@ -100,9 +101,10 @@ def run_on_dask(tasks: Sequence[Task], workers: int, root: Path, address: str) -
         by_key = {future.key: task for future, task in zip(futures, tasks, strict=True)}
         for future in as_completed(futures, loop=client.loop):
             try:
-                yield future.result()
-            except Exception as exc:
+                outcome = future.result()
+            except Exception as exc:  # the worker died, or could not run the task
                 raise BookBuildError(_failure(by_key[future.key], exc)) from None
+            yield outcome
     except BaseException:
         if client is not None:
             with contextlib.suppress(Exception):
