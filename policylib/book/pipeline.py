@@ -743,22 +743,34 @@ def find_error(nb: nbformat.NotebookNode) -> tuple[int, str, str] | None:
     return None
 
 
-def _worker_init(root: str) -> None:
-    """Per-process set-up: the project root for kernels, kernel noise kept off the terminal, and
-    signals left to the build (which ends its workers and their kernels itself)."""
-    worker_signals()
+def worker_environment(root: str) -> None:
+    """What a process that executes notebooks needs, wherever it runs: the project root, inline
+    figures and a fixed hash seed for its kernels, this environment's kernels, papermill's logs quiet."""
     os.environ[ENV_HOME] = root
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["PYTHONHASHSEED"] = "0"
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(Path(sys.prefix) / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p
-    )
+    jupyter = str(Path(sys.prefix) / "share" / "jupyter")
+    known = os.environ.get("JUPYTER_PATH", "")
+    if jupyter not in known.split(os.pathsep):  # set once however many notebooks the process runs
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (jupyter, known) if p)
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+def silence_output() -> None:
+    """Send this process's standard output and error, and so its kernels', to the null device."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     os.close(devnull)
+
+
+def _worker_init(root: str) -> None:
+    """Per-process set-up of a pool worker: :func:`worker_environment`, kernel noise kept off the
+    terminal, and signals left to the build (which ends its workers and their kernels itself)."""
+    worker_signals()
+    worker_environment(root)
+    silence_output()
 
 
 def execute(task: Task) -> _Outcome:
@@ -816,12 +828,19 @@ def _remove_stale(paths: Paths, jobs: Sequence[Job], hashes: dict[str, dict[str,
     return removed
 
 
-def run_tasks(tasks: Sequence[Task], workers: int, root: Path) -> Iterator[_Outcome]:
+def run_tasks(tasks: Sequence[Task], workers: int, root: Path, *, dask: str | None = None) -> Iterator[_Outcome]:
     """Execute tasks in a process pool, yielding outcomes as they finish.
 
     If the caller stops early (an exception, a signal, the generator closed), the workers and their
-    kernels are ended at once rather than left to finish their notebooks.
+    kernels are ended at once rather than left to finish their notebooks. With ``dask`` (a
+    scheduler's address, or ``"local"`` for a local cluster of ``workers`` processes) the tasks run
+    on Dask distributed instead (:mod:`policylib.book.dask_run`).
     """
+    if dask is not None:
+        from policylib.book.dask_run import run_on_dask
+
+        yield from run_on_dask(tasks, workers, root, dask)
+        return
     pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),))
     try:
         futures = [pool.submit(execute, task) for task in tasks]
@@ -853,10 +872,12 @@ def execute_notebooks(
     files: dict[str, str] | None = None,
     echo: Callable[[str], None] = print,
     report: BuildReport | None = None,
+    dask: str | None = None,
 ) -> BuildReport:
     """Execute the selected jobs whose inputs changed; raise BookBuildError if any notebook fails.
 
-    ``files`` maps each input file to its content digest (:func:`file_digests`).
+    ``files`` maps each input file to its content digest (:func:`file_digests`); ``dask``: see
+    :func:`run_tasks`.
     """
     report = report or BuildReport()
     selected = list(jobs if selected is None else selected)
@@ -905,7 +926,7 @@ def execute_notebooks(
         for task in tasks:
             Path(task.cwd).mkdir(parents=True, exist_ok=True)
     pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    running = run_tasks(tasks, pool_size, paths.root) if tasks else None
+    running = run_tasks(tasks, pool_size, paths.root, dask=dask) if tasks else None
     try:
         for done, outcome in enumerate(running or (), start=1):
             progress = f"[{done}/{len(todo)}] book/{outcome.output}"
@@ -1033,8 +1054,11 @@ def build(
     templates: Sequence[Template] | None = None,
     wait: bool = True,
     echo: Callable[[str], None] = print,
+    dask: str | None = None,
 ) -> BuildReport:
     """Run the whole build; raise BookBuildError with a readable message when it fails.
+
+    ``dask``: execute the notebooks on Dask distributed (see :func:`run_tasks`).
 
     One build of a book runs at a time: another one waits for it, or raises :class:`BuildLocked`
     when ``wait`` is false. A build that stops (an error, SIGTERM, Ctrl-C) ends every process it
@@ -1044,7 +1068,7 @@ def build(
     with build_lock(paths.lock, wait=wait, echo=echo):
         recover(paths)
         return _build(paths, jobs=jobs, force=force, only=only, html=html, entries=entries,
-                      templates=TEMPLATES if templates is None else templates, echo=echo)
+                      templates=TEMPLATES if templates is None else templates, echo=echo, dask=dask)
 
 
 def _build(
@@ -1057,6 +1081,7 @@ def _build(
     entries: Sequence[EntryLike] | None,
     templates: Sequence[Template],
     echo: Callable[[str], None],
+    dask: str | None = None,
 ) -> BuildReport:
     files = file_digests(paths.root)
     entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
@@ -1071,7 +1096,7 @@ def _build(
     pages_run = start_generated_pages(paths, files, force=force) if generated else None
     try:
         report = execute_notebooks(
-            paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo
+            paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo, dask=dask
         )
         finish_generated_pages(paths, pages_run, echo)
         if generated:
