@@ -178,18 +178,60 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class Ownership:
+    """Which local jurisdiction each rule file and notice belongs to: what a profile of another leaves out.
+
+    ``rule_files`` maps a rule file (relative to the project root) to its jurisdiction, ``notices``
+    a notice (source id) to the jurisdictions whose rule files are based on it, and ``needed`` a
+    jurisdiction to the sources its profile reads however owned (those its own rule files and the
+    national standards cite). Built once per plan and shared by every profile.
+    """
+
+    rule_files: dict[str, str]
+    notices: dict[str, frozenset[str]]
+    needed: dict[str, frozenset[str]]
+    owned: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        owned: dict[str, set[str]] = {}
+        for rel, owner in self.rule_files.items():
+            owned.setdefault(owner, set()).add(f"rule:{rel}")
+        for source, owners in self.notices.items():
+            if len(owners) == 1:
+                owned.setdefault(next(iter(owners)), set()).add(f"notice:{source}")
+        for owner, sources in self.needed.items():
+            owned.setdefault(owner, set()).update(f"notice:{s}" for s in sources if s in self.notices)
+        object.__setattr__(self, "owned", {owner: frozenset(groups) for owner, groups in owned.items()})
+
+    def group(self, rel: str) -> str:
+        """The group of an input file: ``rule:PATH``, ``notice:ID``, or ``""`` for a shared file."""
+        if rel in self.rule_files:
+            return f"rule:{rel}"
+        parts = rel.split("/", 2)
+        if len(parts) == 3 and parts[0] == "sources" and parts[1] in self.notices:
+            return f"notice:{parts[1]}"
+        return ""
+
+    def groups_of(self, jurisdiction: str) -> frozenset[str]:
+        """The owned groups a profile of ``jurisdiction`` depends on (besides every shared file)."""
+        return self.owned.get(jurisdiction, frozenset())
+
+
+@dataclass(frozen=True)
 class Job:
     """One notebook to produce: a template, its parameters and its output path under book/.
 
-    ``exclude`` lists input paths (a path, or a directory ending in ``/``, relative to the project
-    root) the notebook does not depend on; ``context`` is further data its digest covers.
+    ``owner`` is the jurisdiction of a profile that depends only on its own jurisdiction's files and
+    the shared ones (``ownership`` says which are whose); without it, the notebook depends on every
+    input file. ``context`` is further data its digest covers.
     """
 
     template: Template
     output: str
     parameters: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
+    owner: str | None = None
+    ownership: Ownership | None = field(default=None, repr=False, compare=False)
     context: tuple[str, ...] = ()
 
     @property
@@ -228,20 +270,30 @@ def _jurisdictions(entries: Sequence[EntryLike]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(e.jurisdiction for e in entries))
 
 
-def profile_exclusions(entries: Sequence[EntryLike], jurisdiction: str) -> tuple[str, ...]:
-    """Inputs a profile of ``jurisdiction`` does not depend on: other local jurisdictions' files.
+def ownership(entries: Sequence[EntryLike]) -> Ownership | None:
+    """Who owns which rule file and notice; None unless every entry names its rule file (entries from
+    :func:`catalogue_entries` do), in which case every profile depends on every input.
 
-    Their rule files, and their notices (``source``) unless a rule file the profile depends on
-    cites them too. Shared sources (the Civil Code, the national reprints) are kept. Nothing is
-    excluded unless every entry names its rule file (entries from :func:`catalogue_entries` do).
+    A profile leaves out the rule files of the other local jurisdictions and their notices, unless a
+    rule file it depends on (its own jurisdiction's, any year, and the national standards) cites
+    them. Shared sources (the Civil Code, the national reprints) are no one's and always kept.
     """
     if not entries or any(getattr(e, "rule_file", None) is None for e in entries):
-        return ()
-    others = [e for e in entries if e.level != "national" and e.jurisdiction != jurisdiction]
-    needed = {s for e in entries if e not in others for s in getattr(e, "sources", ())}
-    rule_files = {str(e.rule_file) for e in others}
-    notices = {getattr(e, "source", None) for e in others} - needed - {None}
-    return tuple(sorted(rule_files | {f"sources/{s}/" for s in notices}))
+        return None
+    local = [e for e in entries if e.level != "national"]
+    national = {s for e in entries if e.level == "national" for s in getattr(e, "sources", ())}
+    notices: dict[str, set[str]] = {}
+    needed: dict[str, set[str]] = {}
+    for e in local:
+        source = getattr(e, "source", None)
+        if source is not None:
+            notices.setdefault(source, set()).add(e.jurisdiction)
+        needed.setdefault(e.jurisdiction, set(national)).update(getattr(e, "sources", ()))
+    return Ownership(
+        rule_files={str(e.rule_file): e.jurisdiction for e in local},
+        notices={s: frozenset(owners) for s, owners in notices.items()},
+        needed={j: frozenset(s) for j, s in needed.items()},
+    )
 
 
 def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES) -> list[Job]:
@@ -249,6 +301,7 @@ def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES
     entries = list(entries)
     local = [e for e in entries if e.level != "national"]
     jurisdictions = _jurisdictions(entries)
+    owners = ownership(entries)
     jobs: list[Job] = []
     for template in templates:
         if not template.per_jurisdiction:
@@ -258,10 +311,12 @@ def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES
             parameters = {"jurisdiction": entry.jurisdiction, "year": entry.year, "day_count": DEFAULT_DAY_COUNT}
             fields = {**parameters, "level": entry.level, "name_en": entry.name_en, "name_zh": entry.name_zh}
             output = template.output.format(jurisdiction=entry.jurisdiction, year=entry.year)
-            exclude = profile_exclusions(entries, entry.jurisdiction)
-            jobs.append(Job(template, output, parameters, fields, exclude, jurisdictions if exclude else ()))
-    outputs = [job.output for job in jobs]
-    duplicates = sorted({o for o in outputs if outputs.count(o) > 1})
+            if owners is None:
+                jobs.append(Job(template, output, parameters, fields))
+            else:
+                jobs.append(Job(template, output, parameters, fields, entry.jurisdiction, owners, jurisdictions))
+    seen: set[str] = set()
+    duplicates = sorted({job.output for job in jobs if job.output in seen or seen.add(job.output)})
     if duplicates:
         raise BookBuildError(f"two notebooks would be written to the same path: {', '.join(duplicates)}")
     return jobs
@@ -410,22 +465,54 @@ def file_digests(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): _sha256(p.read_bytes()) for p in input_files(root)}
 
 
-def _excluded(rel: str, exclude: Sequence[str]) -> bool:
-    return any(rel == e or (e.endswith("/") and rel.startswith(e)) for e in exclude)
+class InputDigests:
+    """The digests of a build's input files grouped once by owner (:class:`Ownership`), so that each
+    job's inputs digest costs what its own groups cost, not a pass over every file."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+        self._all: str | None = None
+        self._grouped: dict[int, tuple[Ownership, dict[str, str]]] = {}
+
+    def everything(self) -> str:
+        if self._all is None:
+            self._all = _combine(self.files)
+        return self._all
+
+    def _groups(self, owners: Ownership) -> dict[str, str]:
+        known = self._grouped.get(id(owners))
+        if known is None or known[0] is not owners:
+            members: dict[str, dict[str, str]] = {}
+            for rel, digest in self.files.items():
+                members.setdefault(owners.group(rel), {})[rel] = digest
+            known = (owners, {group: _combine(files) for group, files in members.items()})
+            self._grouped[id(owners)] = known
+        return known[1]
+
+    def of(self, job: Job) -> str:
+        """Digest of the input files ``job`` depends on."""
+        if job.owner is None or job.ownership is None:
+            return self.everything()
+        groups = self._groups(job.ownership)
+        wanted = (*job.ownership.groups_of(job.owner), "")
+        return _combine({group: groups[group] for group in wanted if group in groups})
 
 
 def job_inputs(job: Job, digests: dict[str, str]) -> str:
-    """Digest of the input files a job depends on (all of them less its exclusions)."""
-    if not job.exclude:
-        return _combine(digests)
-    return _combine({rel: d for rel, d in digests.items() if not _excluded(rel, job.exclude)})
+    """Digest of the input files a job depends on (every one, or its owner's and the shared ones)."""
+    return InputDigests(digests).of(job)
 
 
-def job_digest(paths: Paths, job: Job, inputs: str) -> str:
-    """Digest of everything an executed notebook depends on (``inputs``: see :func:`job_inputs`)."""
+def job_digest(paths: Paths, job: Job, inputs: str, templates: dict[Path, str] | None = None) -> str:
+    """Digest of everything an executed notebook depends on (``inputs``: see :func:`job_inputs`);
+    ``templates`` caches the templates' digests across jobs."""
+    template = paths.template(job.template)
+    templates = {} if templates is None else templates
+    if template not in templates:
+        templates[template] = _sha256(template.read_bytes())
     record = {
         "format": FORMAT_VERSION,
-        "template": _sha256(paths.template(job.template).read_bytes()),
+        "template": templates[template],
         "inputs": inputs,
         "parameters": job.parameters,
         "fields": job.fields,
@@ -867,12 +954,9 @@ def execute_notebooks(
         if not paths.template(job.template).is_file():
             raise BookBuildError(f"template missing: {paths.template(job.template).relative_to(paths.root)}")
     files = file_digests(paths.root) if files is None else files
-    inputs: dict[tuple[str, ...], str] = {}
-    digests = {}
-    for job in selected:
-        if job.exclude not in inputs:
-            inputs[job.exclude] = job_inputs(job, files)
-        digests[job.output] = job_digest(paths, job, inputs[job.exclude])
+    inputs = InputDigests(files)
+    templates: dict[Path, str] = {}
+    digests = {job.output: job_digest(paths, job, inputs.of(job), templates) for job in selected}
     todo = []
     for job in selected:
         out = paths.book / job.output
