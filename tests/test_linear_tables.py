@@ -145,9 +145,8 @@ def test_a_changed_rule_file_is_read_again_and_its_rows_follow(projects: dict[in
     pd.testing.assert_frame_equal(after[~changed].reset_index(drop=True), before[~changed].reset_index(drop=True))
 
 
-def test_rows_shared_by_files_of_the_same_content_carry_their_own_names(projects: dict[int, Path],
-                                                                       fresh: Counter[str],
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rows_shared_by_files_of_the_same_content_carry_their_own_names(
+        projects: dict[int, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, projects[20])
     models = {(m.jurisdiction, m.coverage_year): m for e in catalogue.local_entries()
               if isinstance(m := catalogue.load_file(e.path), RuleSet)}
@@ -179,9 +178,8 @@ def _rows_for(table: pd.DataFrame, keys: list[tuple[str, int]], year: str = "yea
 
 
 @pytest.mark.parametrize("name", list(KEYED))
-def test_a_table_with_keys_holds_the_full_tables_rows_for_them(projects: dict[int, Path], name: str,
-                                                              fresh: Counter[str],
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_table_with_keys_holds_the_full_tables_rows_for_them(
+        projects: dict[int, Path], name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, projects[20])
     keys = _keys(projects[20])
     full = KEYED[name]()
@@ -197,8 +195,8 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     return table.astype(object).where(table.notna(), None)
 
 
-def test_local_changes_of_one_key_compare_it_with_its_year_before(projects: dict[int, Path], fresh: Counter[str],
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_changes_of_one_key_compare_it_with_its_year_before(
+        projects: dict[int, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, projects[20])
     key = _keys(projects[20])[0]
     part = compare.local_changes([key])
@@ -206,8 +204,8 @@ def test_local_changes_of_one_key_compare_it_with_its_year_before(projects: dict
         (key[0], key[1] - 1, key[1])}
 
 
-def test_the_pivot_with_keys_is_the_full_pivots_columns_for_them(projects: dict[int, Path], fresh: Counter[str],
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pivot_with_keys_is_the_full_pivots_columns_for_them(
+        projects: dict[int, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, projects[20])
     keys = _keys(projects[20])
     full, part = compare.assisted_pivot(), compare.assisted_pivot(keys=keys)
