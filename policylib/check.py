@@ -85,10 +85,10 @@ def own_values(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, object]]:
         yield value_loc, value
 
 
-def _labels(model: BaseModel) -> dict[Loc, str]:
+def _labels(objects: list[tuple[Loc, Cited]]) -> dict[Loc, str]:
     """The name of each group and resident class by location: the label of its values in a quote."""
     out: dict[Loc, str] = {}
-    for loc, obj in cited_objects(model):
+    for loc, obj in objects:
         if isinstance(obj, AssistedGroup | ResidentClass):
             out[loc] = obj.name_zh
     return out
@@ -103,9 +103,10 @@ def coverage_years(model: RuleSet | NationalStandard) -> frozenset[int]:
 def _provenance(model: RuleSet | NationalStandard, lines: LineMap, path: Path, texts: SourceTexts,
                 report: Report) -> None:
     counts = report.per_file.setdefault(path.name, {"values": 0, "citations": 0, "not_stated": 0})
-    labels = _labels(model)
+    objects = list(cited_objects(model))
+    labels = _labels(objects)
     years = coverage_years(model)
-    for loc, obj in cited_objects(model):
+    for loc, obj in objects:
         report.values += 1
         counts["values"] += 1
         if not obj.stated:

@@ -4,6 +4,11 @@ Every table iterates over the catalogue, so a new rule file appears in every tab
 changes. Each figure row carries its citation (``source``, ``clause`` and ``anchor``, the HTML
 anchor of the clause on the book's sources page). What a notice does not state stays missing
 (``<NA>``/``NaT``) and is labelled ``not stated`` in a status column; it is never filled.
+
+A table of jurisdiction-years takes ``keys`` (``(jurisdiction, year)`` pairs) to give those rows only,
+reading only their rule files (a profile page asks for its own). The rows of a rule file are worked out once
+per distinct content (less the names of its jurisdiction) and per version of the national standards and
+categories, so every table grows linearly with the number of jurisdiction-years.
 """
 
 from __future__ import annotations

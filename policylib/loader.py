@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,34 +103,172 @@ class LineMap:
         return None
 
 
-def _reject_unsafe_events(text: str, path: Path) -> None:
-    """Refuse anchors, aliases and tags before anything is built (no alias bombs, no objects)."""
+def _refusal(event: yaml.Event, count: int, depth: int, path: Path) -> RuleFileError | None:
+    """Why an event cannot stand in a rule file (an anchor, an alias, a tag, too many nodes, too deep)."""
+    line = event.start_mark.line + 1
+    if count > MAX_EVENTS:
+        return RuleFileError([Problem(path, line, "", f"file has more than {MAX_EVENTS} YAML nodes")])
+    if isinstance(event, yaml.AliasEvent):
+        return RuleFileError([Problem(path, line, "", f"YAML alias *{event.anchor} is not allowed: write values out")])
+    anchor = getattr(event, "anchor", None)
+    if anchor:
+        return RuleFileError([Problem(path, line, "", f"YAML anchor &{anchor} is not allowed: write values out")])
+    tag = getattr(event, "tag", None)
+    implicit = getattr(event, "implicit", True)
+    explicit_tag = tag and not (implicit is True or (isinstance(implicit, tuple) and any(implicit)))
+    if explicit_tag and tag not in (STR_TAG,):
+        return RuleFileError([Problem(path, line, "", f"YAML tag {tag} is not allowed")])
+    if depth > MAX_DEPTH:
+        return RuleFileError([Problem(path, line, "", f"nesting deeper than {MAX_DEPTH} levels")])
+    return None
+
+
+STR_TAG = "tag:yaml.org,2002:str"
+_SKIP = object()  # a key whose value is not read (the key itself is refused)
+
+
+@dataclass
+class _Frame:
+    """A mapping or sequence being read: its data, location, keys seen and the key awaiting its value."""
+
+    data: dict[Any, Any] | list[Any]
+    loc: Loc
+    skip: bool
+    seen: set[str] = field(default_factory=set)
+    key: object = None  # None: a key comes next; _SKIP or the key's text: its value comes next
+    key_value: Any = None
+    index: int = 0
+    is_key: bool = False  # a mapping or sequence written as a key (refused, and its value skipped)
+
+
+def _resolve(value: str, implicit: tuple[bool, bool], tag: str | None) -> str:
+    """The tag of a scalar as YAML 1.2's core schema reads it (see :class:`PlainLoader`)."""
+    if tag is not None and tag != "!":
+        return tag
+    if implicit[0]:
+        resolvers = PlainLoader.yaml_implicit_resolvers
+        for found, pattern in [*resolvers.get(value[0] if value else "", []), *resolvers.get(None, [])]:
+            if pattern.match(value):
+                return found
+    return STR_TAG
+
+
+def _construct(value: str, tag: str) -> Any:
+    """The plain value of a resolved scalar."""
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "str":
+        return value
+    if kind == "bool":
+        return value == "true"
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "null":
+        return None
+    if kind == "timestamp":
+        return dt.date.fromisoformat(value)
+    raise ValueError(f"no value of type {tag}")
+
+
+def _build(text: str, path: Path) -> tuple[Any, bool, LineMap, list[Problem]]:
+    """Read a YAML text in one pass over its events: the plain data, whether there is any, the line of every
+    field, and what is wrong with its keys and scalars. Anchors, aliases, tags, too many nodes or too deep a
+    nesting are refused (a RuleFileError) before anything is built from them."""
+    lines = LineMap()
+    problems: list[Problem] = []
+    stack: list[_Frame] = []
+    root: Any = None
+    found = False  # whether the document holds a node (an empty document holds none)
+    documents = 0
     depth = 0
+
+    def place() -> tuple[Loc, bool] | None:
+        """Where a new node goes: its location and whether it is skipped; None for a key (handled here)."""
+        if not stack:
+            return (), False
+        top = stack[-1]
+        if isinstance(top.data, list):
+            top.index += 1
+            return (*top.loc, top.index - 1), top.skip
+        if top.key is None:  # the node is a key
+            return None
+        return ((*top.loc, top.key) if top.key is not _SKIP else top.loc), top.skip or top.key is _SKIP
+
+    def attach(value: Any) -> None:
+        nonlocal root, found
+        if not stack:
+            root, found = value, True
+            return
+        top = stack[-1]
+        if isinstance(top.data, list):
+            top.data.append(value)
+        else:
+            if top.key is not _SKIP and not top.skip:
+                top.data[top.key_value] = value
+            top.key = None
+
     try:
         for count, event in enumerate(yaml.parse(text, Loader=PlainLoader)):
-            line = event.start_mark.line + 1
-            if count > MAX_EVENTS:
-                raise RuleFileError([Problem(path, line, "", f"file has more than {MAX_EVENTS} YAML nodes")])
-            if isinstance(event, yaml.AliasEvent):
-                raise RuleFileError(
-                    [Problem(path, line, "", f"YAML alias *{event.anchor} is not allowed: write values out")]
-                )
-            anchor = getattr(event, "anchor", None)
-            if anchor:
-                raise RuleFileError(
-                    [Problem(path, line, "", f"YAML anchor &{anchor} is not allowed: write values out")]
-                )
-            tag = getattr(event, "tag", None)
-            implicit = getattr(event, "implicit", True)
-            explicit_tag = tag and not (implicit is True or (isinstance(implicit, tuple) and any(implicit)))
-            if explicit_tag and tag not in ("tag:yaml.org,2002:str",):
-                raise RuleFileError([Problem(path, line, "", f"YAML tag {tag} is not allowed")])
             if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 depth += 1
-                if depth > MAX_DEPTH:
-                    raise RuleFileError([Problem(path, line, "", f"nesting deeper than {MAX_DEPTH} levels")])
+            refused = _refusal(event, count, depth, path)
+            if refused is not None:
+                raise refused
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise RuleFileError([Problem(path, line, "", "not valid YAML: but found another document")])
+                continue
+            if isinstance(event, yaml.ScalarEvent):
+                where = place()
+                if where is None:  # a key of the mapping on top
+                    top = stack[-1]
+                    key = event.value
+                    if top.skip:
+                        top.key = _SKIP
+                        continue
+                    reason = text_problem(key, False)
+                    if reason or key == "<<":
+                        message = f"a key: {reason}" if reason else "YAML merge keys (<<) are not allowed"
+                        problems.append(Problem(path, line, field_name(top.loc), message))
+                        top.key = _SKIP
+                        continue
+                    if key in top.seen:
+                        problems.append(Problem(path, line, field_name((*top.loc, key)), "key appears twice"))
+                    top.seen.add(key)
+                    lines.lines[(*top.loc, key)] = line
+                    top.key = key
+                    top.key_value = _construct_checked(event, (*top.loc, key), path, problems, check=False)
+                    continue
+                loc, skip = where
+                if not skip:
+                    lines.lines.setdefault(loc, line)
+                    value = _construct_checked(event, loc, path, problems)
+                else:
+                    value = None
+                attach(value)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                data: dict[Any, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
+                where = place()
+                if where is None:  # a mapping or sequence as a key: refused, with its value
+                    top = stack[-1]
+                    if not top.skip:
+                        problems.append(Problem(path, line, field_name(top.loc), "a key must be plain text"))
+                    stack.append(_Frame(data, top.loc, True, is_key=True))
+                    continue
+                loc, skip = where
+                if not skip:
+                    lines.lines.setdefault(loc, line)
+                stack.append(_Frame(data, loc, skip))
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 depth -= 1
+                frame = stack.pop()
+                if frame.is_key:  # the refused key is read; its value comes next and is skipped
+                    stack[-1].key = _SKIP
+                    continue
+                attach(frame.data)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -143,6 +281,22 @@ def _reject_unsafe_events(text: str, path: Path) -> None:
         raise RuleFileError(
             [Problem(path, line, "", f"character U+{code:04X} is not allowed in YAML")]
         ) from None
+    return root, found, lines, problems
+
+
+def _construct_checked(event: yaml.ScalarEvent, loc: Loc, path: Path, problems: list[Problem],
+                       check: bool = True) -> Any:
+    """A scalar's value, after the checks of its text (a problem found leaves None in its place)."""
+    tag = _resolve(event.value, event.implicit, event.tag)
+    before = len(problems)
+    if check:
+        _check_scalar(event.value, event.style, tag, event.start_mark.line + 1, loc, path, problems)
+    if len(problems) > before:
+        return None
+    try:
+        return _construct(event.value, tag)
+    except ValueError as exc:
+        raise RuleFileError([Problem(path, None, "", f"a value cannot be read: {exc}")]) from None
 
 
 def text_problem(text: str, multiline: bool) -> str | None:
@@ -166,52 +320,21 @@ def _is_multiline(loc: Loc) -> bool:
     return bool(names) and names[-1] in MULTILINE_FIELDS
 
 
-def _check_scalar(node: yaml.ScalarNode, loc: Loc, path: Path, problems: list[Problem]) -> None:
-    line = node.start_mark.line + 1
-    reason = text_problem(node.value, _is_multiline(loc))
+def _check_scalar(value: str, style: str | None, tag: str, line: int, loc: Loc, path: Path,
+                  problems: list[Problem]) -> None:
+    reason = text_problem(value, _is_multiline(loc))
     if reason:
         problems.append(Problem(path, line, field_name(loc), reason))
-    elif not node.style and _YAML11_NUMBER.match(node.value):
+    elif not style and _YAML11_NUMBER.match(value):
         problems.append(Problem(
             path, line, field_name(loc),
-            f"{node.value} is ambiguous: YAML 1.1 reads it as an octal, hexadecimal or sexagesimal number; "
+            f"{value} is ambiguous: YAML 1.1 reads it as an octal, hexadecimal or sexagesimal number; "
             "write a plain decimal number, or quote it if it is text"))
-    elif node.tag == "tag:yaml.org,2002:timestamp":
+    elif tag == "tag:yaml.org,2002:timestamp":
         try:
-            dt.date.fromisoformat(node.value)
+            dt.date.fromisoformat(value)
         except ValueError as exc:
             problems.append(Problem(path, line, field_name(loc), f"not a date: {exc}"))
-
-
-def _walk(node: yaml.Node, loc: Loc, lines: LineMap, path: Path, problems: list[Problem]) -> None:
-    lines.lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(path, line, field_name(loc), "a key must be plain text"))
-                continue
-            reason = text_problem(key, False)
-            if reason:
-                problems.append(Problem(path, line, field_name(loc), f"a key: {reason}"))
-                continue
-            if key == "<<":
-                problems.append(Problem(path, line, field_name(loc), "YAML merge keys (<<) are not allowed"))
-                continue
-            if key in seen:
-                problems.append(
-                    Problem(path, key_node.start_mark.line + 1, field_name((*loc, key)), "key appears twice")
-                )
-            seen.add(key)
-            lines.lines[(*loc, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*loc, key), lines, path, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*loc, index), lines, path, problems)
-    else:
-        _check_scalar(node, loc, path, problems)
 
 
 def read_limited(path: Path, max_bytes: int) -> bytes:
@@ -263,30 +386,13 @@ def read_document(path: Path, expect: type[dict] | type[list] = dict) -> tuple[A
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RuleFileError([Problem(path, line, "", f"not UTF-8 (byte {exc.start})")]) from None
-    _reject_unsafe_events(text, path)
-    loader = PlainLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None and expect is list:
-            return [], LineMap(), text
-        if node is None:
-            raise RuleFileError([Problem(path, 1, "", "file is empty")])
-        lines = LineMap()
-        problems: list[Problem] = []
-        _walk(node, (), lines, path, problems)
-        if problems:
-            raise RuleFileError(problems)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise RuleFileError([Problem(path, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
-    except yaml.YAMLError as exc:
-        raise RuleFileError([Problem(path, None, "", f"not valid YAML: {exc}")]) from None
-    except ValueError as exc:
-        raise RuleFileError([Problem(path, None, "", f"a value cannot be read: {exc}")]) from None
-    finally:
-        loader.dispose()
+    data, found, lines, problems = _build(text, path)
+    if not found and expect is list:
+        return [], LineMap(), text
+    if not found:
+        raise RuleFileError([Problem(path, 1, "", "file is empty")])
+    if problems:
+        raise RuleFileError(problems)
     if not isinstance(data, expect):
         shape = "a mapping of fields" if expect is dict else "a list"
         raise RuleFileError([Problem(path, 1, "", f"the file must be {shape}")])
