@@ -7,8 +7,10 @@ command has called :func:`skip_broken_files`: it is then left out, so that the o
 
 from __future__ import annotations
 
+import glob
+import os
+import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from policylib.loader import Problem, RuleFileError, load
@@ -45,21 +47,32 @@ def rule_paths(directory: Path | None = None) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.name != CATEGORIES_FILE)
 
 
-@cache
-def _load_cached(path: Path, mtime_ns: int) -> RuleSet | NationalStandard | Categories:
-    model, _ = load(path)
-    return model  # type: ignore[return-value]
+Model = RuleSet | NationalStandard | Categories
+_MODELS: dict[str, tuple[tuple[int, int, int, int], Model, Entry | None]] = {}
 
 
-def load_file(path: Path) -> RuleSet | NationalStandard | Categories:
-    """Load a rule file, cached until the file changes; a file that cannot be read raises RuleFileError."""
-    path = Path(path)
+def _loaded(path: Path) -> tuple[Model, Entry | None]:
+    """A rule file's model and catalogue entry, parsed and validated once and reused until the file's name,
+    identity, modification time or size changes."""
+    name = os.path.abspath(path)
     try:
-        resolved = path.resolve()
-        mtime = resolved.stat().st_mtime_ns
+        info = os.stat(name)
     except OSError as exc:
-        raise RuleFileError([Problem(path, None, "", f"cannot read file: {exc.strerror}")]) from None
-    return _load_cached(resolved, mtime)
+        raise RuleFileError([Problem(Path(path), None, "", f"cannot read file: {exc.strerror}")]) from None
+    signature = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+    cached = _MODELS.get(name)
+    if cached is not None and cached[0] == signature:
+        return cached[1], cached[2]
+    model, _ = load(Path(path).resolve())
+    entry = _entry(model, Path(name))  # type: ignore[arg-type]
+    _MODELS[name] = (signature, model, entry)  # type: ignore[assignment]
+    return model, entry  # type: ignore[return-value]
+
+
+def load_file(path: Path) -> Model:
+    """Load a rule file, parsed and validated once and reused until the file changes; a file that cannot be
+    read raises RuleFileError."""
+    return _loaded(path)[0]
 
 
 _SKIPPED: dict[Path, RuleFileError] = {}
@@ -89,7 +102,7 @@ def skipped_warnings() -> list[str]:
 def require_loadable(jurisdiction: str, year: int, directory: Path | None = None) -> None:
     """Raise a one-problem RuleFileError if the file named after a jurisdiction-year exists but cannot be
     loaded: its first problem, and how many more ``policylib check`` will show."""
-    path = (directory or rules_dir()) / f"{jurisdiction}-{year}.yaml"
+    path = path_for(jurisdiction, year, directory)
     if not (path.exists() or path.is_symlink()):
         return
     try:
@@ -112,20 +125,42 @@ def entries(directory: Path | None = None) -> list[Entry]:
     out = []
     for path in rule_paths(directory):
         try:
-            model = load_file(path)
+            entry = _loaded(path)[1]
         except RuleFileError as exc:
             if not _SKIP_BROKEN[0]:
                 raise
             _SKIPPED[path] = exc
             continue
-        if isinstance(model, NationalStandard):
-            year = model.standard_year
-        elif isinstance(model, RuleSet):
-            year = model.coverage_year
-        else:
-            continue
-        out.append(Entry(model.jurisdiction, year, model.level, model.name_en, model.name_zh, path))
+        if entry is not None:
+            out.append(entry)
     return sorted(out, key=lambda e: (LEVEL_ORDER[e.level], e.jurisdiction, e.year))
+
+
+def _entry(model: RuleSet | NationalStandard | Categories, path: Path) -> Entry | None:
+    if isinstance(model, NationalStandard):
+        year = model.standard_year
+    elif isinstance(model, RuleSet):
+        year = model.coverage_year
+    else:
+        return None
+    return Entry(model.jurisdiction, year, model.level, model.name_en, model.name_zh, path)
+
+
+def path_for(jurisdiction: str, year: int, directory: Path | None = None) -> Path:
+    """Where the rule file of a jurisdiction-year is (``rules/<jurisdiction>-<year>.yaml``)."""
+    return (directory or rules_dir()) / f"{jurisdiction}-{year}.yaml"
+
+
+def _direct(jurisdiction: str, year: int, directory: Path | None) -> Entry | None:
+    """The entry read straight from the file named after the jurisdiction-year, when it holds it."""
+    path = path_for(jurisdiction, year, directory)
+    if not path.is_file():
+        return None
+    try:
+        entry = _entry(load_file(path), path)
+    except RuleFileError:
+        return None
+    return entry if entry is not None and (entry.jurisdiction, entry.year) == (jurisdiction, year) else None
 
 
 def local_entries(directory: Path | None = None) -> list[Entry]:
@@ -136,7 +171,10 @@ def find(jurisdiction: str, year: int, directory: Path | None = None) -> Entry:
     """The entry for a jurisdiction-year, or a LookupError listing what is known (a RuleFileError when its
     file exists but is broken)."""
     require_loadable(jurisdiction, year, directory)
-    known = entries(directory)
+    direct = _direct(jurisdiction, year, directory)
+    if direct is not None:
+        return direct
+    known = entries(directory)  # a file named otherwise, or none: the whole catalogue tells
     for entry in known:
         if entry.jurisdiction == jurisdiction and entry.year == year:
             return entry
@@ -153,8 +191,15 @@ def rules(jurisdiction: str, year: int, directory: Path | None = None) -> RuleSe
 
 
 def national_standards(directory: Path | None = None) -> list[NationalStandard]:
-    """National minimum standards, by standard year."""
-    models = [load_file(e.path) for e in entries(directory) if not e.is_local]
+    """National minimum standards (the files ``national-<year>.yaml``), by standard year."""
+    models = []
+    for path in sorted((directory or rules_dir()).glob("national-*.yaml")):
+        try:
+            models.append(load_file(path))
+        except RuleFileError as exc:
+            if not _SKIP_BROKEN[0]:
+                raise
+            _SKIPPED[path] = exc
     return sorted((m for m in models if isinstance(m, NationalStandard)), key=lambda m: m.standard_year)
 
 
@@ -172,3 +217,32 @@ def categories(directory: Path | None = None) -> Categories:
     if not isinstance(model, Categories):
         raise LookupError(f"{path} is not a categories file")
     return model
+
+
+def shared_signature(directory: Path | None = None) -> str:
+    """What tells apart versions of the files every local jurisdiction-year is read with (the categories and
+    the national standards): their names, modification times and sizes."""
+    directory = directory or rules_dir()
+    parts = []
+    for path in [directory / CATEGORIES_FILE, *sorted(directory.glob("national-*.yaml"))]:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.name}:{info.st_mtime_ns}:{info.st_size}")
+    return f"{directory}|" + ";".join(parts)
+
+
+def skipping_broken() -> bool:
+    """Whether broken rule files are left out of the catalogue (see :func:`skip_broken_files`)."""
+    return _SKIP_BROKEN[0]
+
+
+def years_of(jurisdiction: str, before: int | None = None, directory: Path | None = None) -> list[int]:
+    """The years with a rule file named after the jurisdiction (``<jurisdiction>-<year>.yaml``), earliest
+    first; with ``before``, only earlier years. Files are not read."""
+    directory = directory or rules_dir()
+    pattern = re.compile(rf"{re.escape(jurisdiction)}-(\d{{4}})\.yaml")
+    years = sorted(int(m.group(1)) for p in directory.glob(f"{glob.escape(jurisdiction)}-*.yaml")
+                   if (m := pattern.fullmatch(p.name)))
+    return [y for y in years if before is None or y < before]

@@ -12,13 +12,13 @@ from policylib.catalogue import CATEGORIES_FILE, rule_paths
 from policylib.citation import cited_values, shown, verify
 from policylib.citation import number_in as number_in  # re-exported for callers of the check
 from policylib.crosscheck import category_tree, duplicate_ids, national_name, national_years, stray_files
-from policylib.loader import LineMap, Problem, RuleFileError, field_name, load
+from policylib.loader import LineMap, Problem, RuleFileError, field_name, load, model_for, read_document, validate
 from policylib.model import Amount, AssistedGroup, Categories, Cited, NationalStandard, ResidentClass, RuleSet
 from policylib.paths import rules_dir
 from policylib.source_check import SOURCE_FILES, check_source, source_directories
 from policylib.source_texts import SourceTexts, clean_problems
 from policylib.tablecheck import check_table
-from policylib.todo import todo_problems, without_duplicates
+from policylib.todo import todos_in, without_duplicates
 
 Loc = tuple[str | int, ...]
 EVENTS_BY_CIRCUMSTANCE = {
@@ -245,10 +245,15 @@ def _check_rule_file(path: Path, known: set[str], texts: SourceTexts, report: Re
 
     A national file that loads is added to ``nationals``, to be compared with the others by year.
     """
-    todos = todo_problems(path)
+    try:
+        data, lines, text = read_document(path)
+    except RuleFileError as exc:
+        report.problems.extend(exc.problems)
+        return
+    todos = todos_in(path, text, lines)
     report.problems.extend(todos)
     try:
-        model, lines = load(path)
+        model = validate(model_for(path, data), data, lines, path)
     except RuleFileError as exc:
         report.problems.extend(without_duplicates(exc.problems, todos))
         return

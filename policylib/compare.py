@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,10 @@ import chinese_calendar
 import pandas as pd
 from pydantic import BaseModel
 
-from policylib import catalogue, datadict, daycount, engine, national, wording
+from policylib import catalogue, datadict, daycount, engine, national, tablecheck, wording
 from policylib.check import cited_objects
 from policylib.datadict import Version
+from policylib.loader import RuleFileError
 from policylib.model import PERSON_CONDITIONS, Amount, Cited, Condition, NationalStandard, RuleSet, Start, StartRule
 from policylib.summary import HELP_GLOSS
 from policylib.wording import person_words
@@ -144,8 +145,49 @@ def _status(value: Cited) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-def _local() -> list[tuple[catalogue.Entry, RuleSet]]:
-    return [(e, catalogue.rules(e.jurisdiction, e.year)) for e in catalogue.local_entries()]
+Key = tuple[str, int]
+_ROWS: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+_CONTENT: dict[int, tuple[RuleSet, str]] = {}
+_MAX_CACHED = 100_000
+
+
+def _local(keys: Iterable[Key] | None = None) -> list[RuleSet]:
+    """The local rule sets in catalogue order: every one, or those of the jurisdiction-years in ``keys``
+    (``(jurisdiction, year)`` pairs), each read straight from its own file."""
+    if keys is None:
+        models = [catalogue.load_file(e.path) for e in catalogue.local_entries()]
+        return [m for m in models if isinstance(m, RuleSet)]
+    found = [catalogue.rules(j, int(y)) for j, y in dict.fromkeys((str(j), int(y)) for j, y in keys)]
+    return sorted(found, key=lambda r: (catalogue.LEVEL_ORDER[r.level], r.jurisdiction, r.coverage_year))
+
+
+def _content(rules: RuleSet) -> str:
+    """The content of a rule set less the names of its jurisdiction (computed once per loaded model)."""
+    held = _CONTENT.get(id(rules))
+    if held is None or held[0] is not rules:
+        if len(_CONTENT) > _MAX_CACHED:
+            _CONTENT.clear()
+        held = _CONTENT[id(rules)] = (rules, tablecheck.content_key(rules))
+    return held[1]
+
+
+def _context() -> str:
+    """What every table row may read besides its own rule file: the national standards and the categories."""
+    return catalogue.shared_signature()
+
+
+def _rows_of(table: str, rules: RuleSet, make: Callable[[RuleSet], list[dict[str, Any]]],
+             context: str, **ident: Any) -> list[dict[str, Any]]:
+    """``make(rules)``, worked out once per distinct rule content (two files that differ only in the names
+    of their jurisdiction give the same rows), with the rule set's own jurisdiction, year and label."""
+    key = (table, _content(rules), context)
+    rows = _ROWS.get(key)
+    if rows is None:
+        if len(_ROWS) > _MAX_CACHED:
+            _ROWS.clear()
+        rows = _ROWS[key] = make(rules)
+    own = {**_ident(rules), **ident}
+    return [{**row, **own} for row in rows]
 
 
 def _label(rules: RuleSet) -> str:
@@ -180,50 +222,17 @@ def _plural(n: int, unit: str) -> str:
 # --------------------------------------------------------------------------- financing
 
 
-def financing_table() -> pd.DataFrame:
+def financing_table(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """One row per local jurisdiction-year: financing figures beside the governing national standard.
 
     Each figure has ``<figure>``, ``<figure>_status``, ``<figure>_clause`` and ``<figure>_anchor``; the row's
     ``clause``/``anchor`` cite the personal contribution. ``subsidy_meets_national`` compares the local
-    subsidy (or its floor) with the national minimum: True/False, None when either is missing.
+    subsidy (or its floor) with the national minimum: True/False, None when either is missing. ``keys``
+    (``(jurisdiction, year)`` pairs) gives the rows of those jurisdiction-years only.
     """
-    rows = []
-    for _, rules in _local():
-        fin = rules.financing
-        row: dict[str, Any] = {**_ident(rules), "name_zh": rules.name_zh, "level": rules.level}
-        row.update(_cite(fin.personal_contribution, rules.source))
-        for name in FINANCING_FIGURES:
-            value: Amount = getattr(fin, name)
-            row[name] = _amount(value)
-            row[f"{name}_at_least"] = value.at_least
-            row[f"{name}_status"] = _status(value)
-            cite = _cite(value, rules.source)
-            row[f"{name}_clause"], row[f"{name}_anchor"] = cite["clause"], cite["anchor"]
-        split = fin.subsidy_split
-        row["subsidy_split"] = (", ".join(f"{s.level} {s.amount if s.amount is not None else s.ratio}"
-                                          for s in split.shares) if split.stated else None)
-        row["subsidy_split_status"] = _status(split)
-        national = catalogue.national_for(rules.coverage_year)
-        n_sub = _amount(national.financing.fiscal_subsidy) if national else None
-        n_pers = _amount(national.financing.personal_contribution) if national else None
-        n_cite = _cite(national.financing.fiscal_subsidy if national else None, national.source if national else "")
-        row.update({
-            "national_standard_year": national.standard_year if national else None,
-            "national_document": national.document if national else None,
-            "national_document_seen": national.document_seen if national else None,
-            "national_subsidy_min": n_sub,
-            "national_personal_standard": n_pers,
-            "national_source": n_cite["source"] if national else None,
-            "national_clause": n_cite["clause"],
-            "national_anchor": n_cite["anchor"],
-        })
-        sub = row["fiscal_subsidy"]
-        comparable = sub is not None and n_sub is not None
-        row["subsidy_meets_national"] = (sub >= n_sub) if comparable else None
-        row["subsidy_difference"] = sub - n_sub if comparable else None
-        pers = row["personal_contribution"]
-        row["personal_difference"] = pers - n_pers if pers is not None and n_pers is not None else None
-        rows.append(row)
+    context = _context()
+    rows = [row for rules in _local(keys)
+            for row in _rows_of("financing", rules, _financing_row, context, name_zh=rules.name_zh)]
     columns = [
         "jurisdiction", "year", "label", "name_zh", "level", "source", "clause", "anchor",
         *[f"{n}{s}" for n in FINANCING_FIGURES for s in ("", "_at_least", "_status", "_clause", "_anchor")],
@@ -235,6 +244,44 @@ def financing_table() -> pd.DataFrame:
     ints = (*FINANCING_FIGURES, "national_standard_year", "national_subsidy_min", "national_personal_standard",
             "subsidy_difference", "personal_difference")
     return _frame(rows, columns, ints=ints, objects=("subsidy_meets_national", "national_document_seen"))
+
+
+def _financing_row(rules: RuleSet) -> list[dict[str, Any]]:
+    fin = rules.financing
+    row: dict[str, Any] = {**_ident(rules), "name_zh": rules.name_zh, "level": rules.level}
+    row.update(_cite(fin.personal_contribution, rules.source))
+    for name in FINANCING_FIGURES:
+        value: Amount = getattr(fin, name)
+        row[name] = _amount(value)
+        row[f"{name}_at_least"] = value.at_least
+        row[f"{name}_status"] = _status(value)
+        cite = _cite(value, rules.source)
+        row[f"{name}_clause"], row[f"{name}_anchor"] = cite["clause"], cite["anchor"]
+    split = fin.subsidy_split
+    row["subsidy_split"] = (", ".join(f"{s.level} {s.amount if s.amount is not None else s.ratio}"
+                                      for s in split.shares) if split.stated else None)
+    row["subsidy_split_status"] = _status(split)
+    national = catalogue.national_for(rules.coverage_year)
+    n_sub = _amount(national.financing.fiscal_subsidy) if national else None
+    n_pers = _amount(national.financing.personal_contribution) if national else None
+    n_cite = _cite(national.financing.fiscal_subsidy if national else None, national.source if national else "")
+    row.update({
+        "national_standard_year": national.standard_year if national else None,
+        "national_document": national.document if national else None,
+        "national_document_seen": national.document_seen if national else None,
+        "national_subsidy_min": n_sub,
+        "national_personal_standard": n_pers,
+        "national_source": n_cite["source"] if national else None,
+        "national_clause": n_cite["clause"],
+        "national_anchor": n_cite["anchor"],
+    })
+    sub = row["fiscal_subsidy"]
+    comparable = sub is not None and n_sub is not None
+    row["subsidy_meets_national"] = (sub >= n_sub) if comparable else None
+    row["subsidy_difference"] = sub - n_sub if comparable else None
+    pers = row["personal_contribution"]
+    row["personal_difference"] = pers - n_pers if pers is not None and n_pers is not None else None
+    return [row]
 
 
 def national_series() -> pd.DataFrame:
@@ -281,50 +328,14 @@ ASSISTED_COLUMNS = [
 ]
 
 
-def assisted_matrix() -> pd.DataFrame:
+def assisted_matrix(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """Long table: each assisted or excluded group of every local jurisdiction-year, by canonical category."""
     labels = _category_labels()
     order = {cid: i for i, cid in enumerate(labels)}
     rows = []
-    for _, rules in _local():
-        contribution = _amount(rules.financing.personal_contribution)
-        multi = rules.multiple_groups
-        common = {
-            **_ident(rules),
-            "personal_contribution": contribution,
-            "multiple_groups": multi.rule,
-            "multiple_groups_gloss": MULTIPLE_GLOSS[multi.rule] if multi.stated else _status(multi),
-            "multiple_groups_cap": multi.cap_at_personal_contribution,
-        }
-        for group in rules.assisted_groups:
-            value = engine.group_value(group, contribution) if group.stated else None
-            if value is not None and contribution is not None:
-                value = min(value, contribution)
-            pays = contribution - value if value is not None and contribution is not None else None
-            rows.append({
-                **common,
-                "category": group.category, "group_id": group.id, "name_zh": group.name_zh,
-                "help": group.help, "help_gloss": HELP_GLOSS.get(group.help, group.help), "status": _status(group),
-                "assistance": value, "personal_pays": pays,
-                "personal_pays_upper_bound": pays is not None and group.help == "at_least",
-                "personal_pays_stated": group.personal_pays,
-                "payer_kind": group.payer.kind, "payer_gloss": PAYER_GLOSS.get(group.payer.kind, group.payer.kind),
-                "payer_name_zh": group.payer.name_zh, "payer_status": _status(group.payer), "excluded": False,
-                "reading": group.interpretation.reading if group.interpretation else None, "note": group.note,
-                **_cite(group, rules.source),
-            })
-        for group in rules.excluded_groups:
-            rows.append({
-                **common,
-                "category": group.category, "group_id": None, "name_zh": group.name_zh,
-                "help": "excluded", "help_gloss": "excluded from assistance (不再享受资助)", "status": _status(group),
-                "assistance": 0 if group.stated else None,
-                "personal_pays": contribution if group.stated else None,
-                "personal_pays_upper_bound": False, "personal_pays_stated": None,
-                "payer_kind": None, "payer_gloss": None, "payer_name_zh": None, "payer_status": None,
-                "excluded": True, "reading": group.interpretation.reading if group.interpretation else None,
-                "note": group.note, **_cite(group, rules.source),
-            })
+    context = _context()
+    for rules in _local(keys):
+        rows += _rows_of("assisted_matrix", rules, _assisted_rows, context)
     for row in rows:
         zh, gloss, label = labels.get(row["category"], (None, None, row["category"]))
         row.update(category_zh=zh, category_gloss=gloss, category_label=label)
@@ -334,16 +345,59 @@ def assisted_matrix() -> pd.DataFrame:
                   objects=("multiple_groups_cap",))
 
 
-def assisted_pivot(value: str = "personal_pays") -> pd.DataFrame:
+def _assisted_rows(rules: RuleSet) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    contribution = _amount(rules.financing.personal_contribution)
+    multi = rules.multiple_groups
+    common = {
+        **_ident(rules),
+        "personal_contribution": contribution,
+        "multiple_groups": multi.rule,
+        "multiple_groups_gloss": MULTIPLE_GLOSS[multi.rule] if multi.stated else _status(multi),
+        "multiple_groups_cap": multi.cap_at_personal_contribution,
+    }
+    for group in rules.assisted_groups:
+        value = engine.group_value(group, contribution) if group.stated else None
+        if value is not None and contribution is not None:
+            value = min(value, contribution)
+        pays = contribution - value if value is not None and contribution is not None else None
+        rows.append({
+            **common,
+            "category": group.category, "group_id": group.id, "name_zh": group.name_zh,
+            "help": group.help, "help_gloss": HELP_GLOSS.get(group.help, group.help), "status": _status(group),
+            "assistance": value, "personal_pays": pays,
+            "personal_pays_upper_bound": pays is not None and group.help == "at_least",
+            "personal_pays_stated": group.personal_pays,
+            "payer_kind": group.payer.kind, "payer_gloss": PAYER_GLOSS.get(group.payer.kind, group.payer.kind),
+            "payer_name_zh": group.payer.name_zh, "payer_status": _status(group.payer), "excluded": False,
+            "reading": group.interpretation.reading if group.interpretation else None, "note": group.note,
+            **_cite(group, rules.source),
+        })
+    for group in rules.excluded_groups:
+        rows.append({
+            **common,
+            "category": group.category, "group_id": None, "name_zh": group.name_zh,
+            "help": "excluded", "help_gloss": "excluded from assistance (不再享受资助)", "status": _status(group),
+            "assistance": 0 if group.stated else None,
+            "personal_pays": contribution if group.stated else None,
+            "personal_pays_upper_bound": False, "personal_pays_stated": None,
+            "payer_kind": None, "payer_gloss": None, "payer_name_zh": None, "payer_status": None,
+            "excluded": True, "reading": group.interpretation.reading if group.interpretation else None,
+            "note": group.note, **_cite(group, rules.source),
+        })
+    return rows
+
+
+def assisted_pivot(value: str = "personal_pays", keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """Category (rows, ``id 中文``) x jurisdiction-year (columns) of one assisted_matrix column, for a heat map.
 
     Where one jurisdiction maps several groups to a category, the engine gives the highest help, so the
     cell shows the lowest ``personal_pays`` (or the highest value of any other numeric column).
     """
-    long = assisted_matrix()
+    long = assisted_matrix(keys)
     if value not in long.columns:
         raise KeyError(f"unknown column {value!r}; choices: {', '.join(long.columns)}")
-    columns = [_label(rules) for _, rules in _local()]
+    columns = [_label(rules) for rules in _local(keys)]
     rows = list(dict.fromkeys(long["category_label"]))
     if pd.api.types.is_numeric_dtype(long[value]):
         agg: str = "min" if value == "personal_pays" else "max"
@@ -489,71 +543,65 @@ START_COLUMNS = [
 ]
 
 
-def start_rules_table() -> pd.DataFrame:
+def start_rules_table(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """One row per start rule per local jurisdiction-year (the decision table, not-stated regions included),
     plus a row for each circumstance with no rule of its own, which follows the ordinary residents' rules."""
     rows = []
-    for _, rules in _local():
-        covered = set()
-        for rule in rules.coverage.start_rules:
-            covered.add(rule.circumstance)
-            parts = [f"only for {', '.join(_category_names(rule.categories))}"] if rule.categories else []
-            parts += [condition_words(rules, c) for c in rule.when]
-            due_words, due_amount = _due_words(rules, rule.due)
-            person = _worked_person(rules, rule)
-            quote = engine.quote(rules, person) if person else None
-            event = engine.EVENT_FOR.get(rule.circumstance)
-            rows.append({
-                **_ident(rules), "circumstance": rule.circumstance,
-                "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(rule.circumstance, rule.circumstance),
-                "rule_id": rule.id, "rule_stated": True, "rule_status": rule.status,
-                "categories": ", ".join(rule.categories) or None,
-                "condition": " and ".join(parts) or "any payment", "due": rule.due, "due_words": due_words,
-                "due_amount": due_amount, "starts": rule.starts.kind, "starts_words": start_words(rules, rule),
-                "worked_categories": (", ".join(person.categories) or None) if person else None,
-                "worked_payment": person.paid if person else None,
-                "worked_event_date": person.event_date(event) if person and event else None,
-                "worked_cover_start": quote.coverage_start if quote else None,
-                "waiting_days": quote.waiting_days if quote else None,
-                "reading": rule.interpretation.reading if rule.interpretation else None, "note": rule.note,
-                **_cite(rule, rules.source),
-            })
-        for circumstance in engine.CIRCUMSTANCES:
-            if circumstance in covered:
-                continue
-            rows.append({
-                **_ident(rules), "circumstance": circumstance,
-                "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(circumstance, circumstance), "rule_id": None,
-                "rule_stated": False, "rule_status": None, "condition": f"no rule of its own: {FALLBACK}",
-                "due": "not_stated", "due_words": FALLBACK, "starts": "not_stated", "starts_words": FALLBACK,
-                "source": rules.source,
-            })
+    context = _context()
+    for rules in _local(keys):
+        rows += _rows_of("start_rules", rules, _start_rules_rows, context)
     return _frame(rows, START_COLUMNS, ints=("due_amount", "waiting_days"),
                   dates=("worked_payment", "worked_event_date", "worked_cover_start"))
 
 
-def coverage_start_series(step_days: int = 7) -> pd.DataFrame:
+def _start_rules_rows(rules: RuleSet) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    covered = set()
+    for rule in rules.coverage.start_rules:
+        covered.add(rule.circumstance)
+        parts = [f"only for {', '.join(_category_names(rule.categories))}"] if rule.categories else []
+        parts += [condition_words(rules, c) for c in rule.when]
+        due_words, due_amount = _due_words(rules, rule.due)
+        person = _worked_person(rules, rule)
+        quote = engine.quote(rules, person) if person else None
+        event = engine.EVENT_FOR.get(rule.circumstance)
+        rows.append({
+            **_ident(rules), "circumstance": rule.circumstance,
+            "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(rule.circumstance, rule.circumstance),
+            "rule_id": rule.id, "rule_stated": True, "rule_status": rule.status,
+            "categories": ", ".join(rule.categories) or None,
+            "condition": " and ".join(parts) or "any payment", "due": rule.due, "due_words": due_words,
+            "due_amount": due_amount, "starts": rule.starts.kind, "starts_words": start_words(rules, rule),
+            "worked_categories": (", ".join(person.categories) or None) if person else None,
+            "worked_payment": person.paid if person else None,
+            "worked_event_date": person.event_date(event) if person and event else None,
+            "worked_cover_start": quote.coverage_start if quote else None,
+            "waiting_days": quote.waiting_days if quote else None,
+            "reading": rule.interpretation.reading if rule.interpretation else None, "note": rule.note,
+            **_cite(rule, rules.source),
+        })
+    for circumstance in engine.CIRCUMSTANCES:
+        if circumstance in covered:
+            continue
+        rows.append({
+            **_ident(rules), "circumstance": circumstance,
+            "circumstance_gloss": CIRCUMSTANCE_GLOSS.get(circumstance, circumstance), "rule_id": None,
+            "rule_stated": False, "rule_status": None, "condition": f"no rule of its own: {FALLBACK}",
+            "due": "not_stated", "due_words": FALLBACK, "starts": "not_stated", "starts_words": FALLBACK,
+            "source": rules.source,
+        })
+    return rows
+
+
+def coverage_start_series(step_days: int = 7, keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """Start of cover for an ordinary resident paying on each date, from 120 days before the period to its end."""
     if step_days < 1:
         raise ValueError(f"step_days must be at least 1, got {step_days}")
     rows = []
-    for _, rules in _local():
-        period = rules.coverage.period
-        day = period.start - dt.timedelta(days=120)
-        while day <= period.end:
-            q = engine.quote(rules, engine.reference_facts(rules, engine.Person(paid=day)))
-            cite = q.citations[0] if q.citations else None
-            source = cite["source"] if cite else rules.source
-            rows.append({
-                **_ident(rules), "payment_date": day, "days_from_start": (day - period.start).days,
-                "coverage_start": q.coverage_start,
-                "cover_days_from_start": (q.coverage_start - period.start).days if q.coverage_start else None,
-                "personal_due": q.personal_due, "personal_due_is_upper_bound": q.personal_due_is_upper_bound,
-                "payable": q.payable, "rule": q.rule, "source": source,
-                "clause": cite["clause"] if cite else None,
-                "anchor": anchor(source, cite["clause"]) if cite else None,
-            })
-            day += dt.timedelta(days=step_days)
+    context = _context()
+    for rules in _local(keys):
+        rows += _rows_of(f"coverage_start_series/{step_days}", rules,
+                         lambda r: _coverage_start_rows(r, step_days), context)
     columns = ["jurisdiction", "year", "label", "payment_date", "days_from_start", "coverage_start",
                "cover_days_from_start", "personal_due", "personal_due_is_upper_bound", "payable", "rule",
                "source", "clause", "anchor"]
@@ -575,43 +623,71 @@ WAITING_COLUMNS = [
 ]
 
 
-def waiting_compliance() -> pd.DataFrame:
+def _coverage_start_rows(rules: RuleSet, step_days: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    period = rules.coverage.period
+    day = period.start - dt.timedelta(days=120)
+    while day <= period.end:
+        q = engine.quote(rules, engine.reference_facts(rules, engine.Person(paid=day)))
+        cite = q.citations[0] if q.citations else None
+        source = cite["source"] if cite else rules.source
+        rows.append({
+            **_ident(rules), "payment_date": day, "days_from_start": (day - period.start).days,
+            "coverage_start": q.coverage_start,
+            "cover_days_from_start": (q.coverage_start - period.start).days if q.coverage_start else None,
+            "personal_due": q.personal_due, "personal_due_is_upper_bound": q.personal_due_is_upper_bound,
+            "payable": q.payable, "rule": q.rule, "source": source,
+            "clause": cite["clause"] if cite else None,
+            "anchor": anchor(source, cite["clause"]) if cite else None,
+        })
+        day += dt.timedelta(days=step_days)
+    return rows
+
+
+def waiting_compliance(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """For each local jurisdiction-year under the national waiting-period rule: the wait of a person who
     enrols the day after the collection window closes, locally and under the national rule, and whether
     the local rule meets, exceeds or falls short of it (or says nothing)."""
     rows = []
-    for _, rules in _local():
-        found = national.waiting_rule(rules.coverage_year)
-        window = rules.enrolment.windows[0]
-        if found is None or window.end is None:
-            continue
-        _, rule = found
-        paid = window.end + dt.timedelta(days=1)
-        for circumstance, years, back in WAITING_PROFILES:
-            born = paid if circumstance == "newborn" else None
-            person = engine.reference_facts(rules, engine.Person(
-                circumstance=circumstance, paid=paid, born=born, years_uninsured=years, years_back_paid=back))
-            note = None
-            try:
-                q = engine.quote(rules, person)
-            except engine.InputError as exc:
-                q, note = None, str(exc)
-            want = national.waiting_days(rule, circumstance, paid, years, back)
-            have = q.waiting_days if q is not None and q.payable else None
-            if q is None or q.payable is None:
-                verdict = NOT_STATED
-            elif q.payable is False:
-                verdict = "no late enrolment"
-            elif have is None:
-                verdict = f"{NOT_STATED} (start of cover)"
-            else:
-                verdict = "meets" if have == want else "exceeds" if have > want else "falls short"
-            rows.append({
-                **_ident(rules), "circumstance": circumstance, "years_uninsured": years, "years_back_paid": back,
-                "paid": paid, "local_waiting_days": have, "national_waiting_days": want, "verdict": verdict,
-                "rule_id": q.rule if q is not None else None, "national_document": rule.document, "note": note,
-            })
+    context = _context()
+    for rules in _local(keys):
+        rows += _rows_of("waiting_compliance", rules, _waiting_rows, context)
     return _frame(rows, WAITING_COLUMNS, ints=("local_waiting_days", "national_waiting_days"), dates=("paid",))
+
+
+def _waiting_rows(rules: RuleSet) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    found = national.waiting_rule(rules.coverage_year)
+    window = rules.enrolment.windows[0]
+    if found is None or window.end is None:
+        return rows
+    _, rule = found
+    paid = window.end + dt.timedelta(days=1)
+    for circumstance, years, back in WAITING_PROFILES:
+        born = paid if circumstance == "newborn" else None
+        person = engine.reference_facts(rules, engine.Person(
+            circumstance=circumstance, paid=paid, born=born, years_uninsured=years, years_back_paid=back))
+        note = None
+        try:
+            q = engine.quote(rules, person)
+        except engine.InputError as exc:
+            q, note = None, str(exc)
+        want = national.waiting_days(rule, circumstance, paid, years, back)
+        have = q.waiting_days if q is not None and q.payable else None
+        if q is None or q.payable is None:
+            verdict = NOT_STATED
+        elif q.payable is False:
+            verdict = "no late enrolment"
+        elif have is None:
+            verdict = f"{NOT_STATED} (start of cover)"
+        else:
+            verdict = "meets" if have == want else "exceeds" if have > want else "falls short"
+        rows.append({
+            **_ident(rules), "circumstance": circumstance, "years_uninsured": years, "years_back_paid": back,
+            "paid": paid, "local_waiting_days": have, "national_waiting_days": want, "verdict": verdict,
+            "rule_id": q.rule if q is not None else None, "national_document": rule.document, "note": note,
+        })
+    return rows
 
 
 def day_flags(day: dt.date | None) -> dict[str, Any]:
@@ -649,7 +725,7 @@ def _calendar_items(rules: RuleSet) -> Iterator[tuple[str, str, str, str, dt.dat
         yield m.id, m.kind, m.name_zh, m.gloss, m.start, m.date, m
 
 
-def calendar_events() -> pd.DataFrame:
+def calendar_events(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """Coverage period, windows, extensions and milestones of every local jurisdiction-year.
 
     Offsets are days from 1 January of the coverage year. ``end_is_weekend`` is the plain weekday;
@@ -657,21 +733,9 @@ def calendar_events() -> pd.DataFrame:
     ``chinese_calendar`` and are None for years it does not cover.
     """
     rows = []
-    for _, rules in _local():
-        jan1 = dt.date(rules.coverage_year, 1, 1)
-        for event_id, kind, name_zh, gloss, start, end, cited in _calendar_items(rules):
-            if not cited.stated:  # dates kept in the file as an assumption are not shown as stated
-                start = end = None
-            flags = day_flags(end)
-            rows.append({
-                **_ident(rules), "event_id": event_id, "kind": kind, "name_zh": name_zh, "gloss": gloss,
-                "start": start, "end": end,
-                "start_offset": (start - jan1).days if start else None,
-                "end_offset": (end - jan1).days if end else None,
-                "end_weekday": flags["weekday"], "end_is_weekend": flags["is_weekend"],
-                "end_is_rest_day": flags["is_rest_day"], "end_is_holiday": flags["holiday"],
-                "status": _status(cited), "note": cited.note, **_cite(cited, rules.source),
-            })
+    context = _context()
+    for rules in _local(keys):
+        rows += _rows_of("calendar_events", rules, _calendar_rows, context)
     return _frame(rows, CALENDAR_COLUMNS, ints=("start_offset", "end_offset"), dates=("start", "end"),
                   objects=("end_is_weekend", "end_is_rest_day", "end_is_holiday"))
 
@@ -684,28 +748,32 @@ CLASS_COLUMNS = [
 ]
 
 
-def class_prices() -> pd.DataFrame:
+def _calendar_rows(rules: RuleSet) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    jan1 = dt.date(rules.coverage_year, 1, 1)
+    for event_id, kind, name_zh, gloss, start, end, cited in _calendar_items(rules):
+        if not cited.stated:  # dates kept in the file as an assumption are not shown as stated
+            start = end = None
+        flags = day_flags(end)
+        rows.append({
+            **_ident(rules), "event_id": event_id, "kind": kind, "name_zh": name_zh, "gloss": gloss,
+            "start": start, "end": end,
+            "start_offset": (start - jan1).days if start else None,
+            "end_offset": (end - jan1).days if end else None,
+            "end_weekday": flags["weekday"], "end_is_weekend": flags["is_weekend"],
+            "end_is_rest_day": flags["is_rest_day"], "end_is_holiday": flags["holiday"],
+            "status": _status(cited), "note": cited.note, **_cite(cited, rules.source),
+        })
+    return rows
+
+
+def class_prices(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """One row per resident class (居民类别) of every local jurisdiction-year, in the notice's order; a notice
     without classes gives one row for all residents (``class_zh`` None)."""
     rows = []
-    for _, rules in _local():
-        fin = rules.financing
-        if not fin.resident_classes:
-            rows.append({**_ident(rules), "class_order": 0, "class_zh": None, "who": "all residents",
-                         "personal_contribution": _amount(fin.personal_contribution),
-                         "personal_status": _status(fin.personal_contribution),
-                         "fiscal_subsidy": _amount(fin.fiscal_subsidy),
-                         "fiscal_subsidy_at_least": fin.fiscal_subsidy.at_least,
-                         **_cite(fin.personal_contribution, rules.source)})
-            continue
-        for i, cls in enumerate(fin.resident_classes):
-            who = " and ".join(condition_words(rules, w) for w in cls.when) or "everyone else"
-            rows.append({**_ident(rules), "class_order": i, "class_zh": cls.name_zh, "who": who,
-                         "personal_contribution": _amount(cls.personal_contribution),
-                         "personal_status": _status(cls.personal_contribution),
-                         "fiscal_subsidy": _amount(cls.fiscal_subsidy),
-                         "fiscal_subsidy_at_least": cls.fiscal_subsidy.at_least,
-                         **_cite(cls.personal_contribution, rules.source)})
+    context = _context()
+    for rules in _local(keys):
+        rows += _rows_of("class_prices", rules, _class_rows, context)
     return _frame(rows, CLASS_COLUMNS, ints=("personal_contribution", "fiscal_subsidy"))
 
 
@@ -720,6 +788,28 @@ OVERVIEW_COLUMNS = [
     "national_rule_in_force", "national_waiting_days", "national_waiting_document", "national_waiting_from",
     "window_zh", "window_end", "window_status", "window_clause", "later_windows",
 ]
+
+
+def _class_rows(rules: RuleSet) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    fin = rules.financing
+    if not fin.resident_classes:
+        rows.append({**_ident(rules), "class_order": 0, "class_zh": None, "who": "all residents",
+                     "personal_contribution": _amount(fin.personal_contribution),
+                     "personal_status": _status(fin.personal_contribution),
+                     "fiscal_subsidy": _amount(fin.fiscal_subsidy),
+                     "fiscal_subsidy_at_least": fin.fiscal_subsidy.at_least,
+                     **_cite(fin.personal_contribution, rules.source)})
+        return rows
+    for i, cls in enumerate(fin.resident_classes):
+        who = " and ".join(condition_words(rules, w) for w in cls.when) or "everyone else"
+        rows.append({**_ident(rules), "class_order": i, "class_zh": cls.name_zh, "who": who,
+                     "personal_contribution": _amount(cls.personal_contribution),
+                     "personal_status": _status(cls.personal_contribution),
+                     "fiscal_subsidy": _amount(cls.fiscal_subsidy),
+                     "fiscal_subsidy_at_least": cls.fiscal_subsidy.at_least,
+                     **_cite(cls.personal_contribution, rules.source)})
+    return rows
 
 
 def _dibao_ids() -> set[str]:
@@ -825,7 +915,7 @@ def _windows(rules: RuleSet) -> dict[str, Any]:
             "later_windows": items}
 
 
-def overview() -> pd.DataFrame:
+def overview(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """"At a glance": one row per local jurisdiction-year with the readers' first answers.
 
     The highest personal contribution (per resident class where the notice prices classes) against the
@@ -836,30 +926,29 @@ def overview() -> pd.DataFrame:
     and later windows and extensions. Each answer carries its clause; what a notice leaves open is None
     with its status.
     """
-    financing = financing_table()
-    ids = _dibao_ids()
-    rows = []
-    for _, rules in _local():
-        fin = financing[(financing["jurisdiction"] == rules.jurisdiction)
-                        & (financing["year"] == rules.coverage_year)].iloc[0]
-        row: dict[str, Any] = {**_ident(rules), "source": rules.source, **_highest(rules)}
-        n_pers = None if pd.isna(fin["national_personal_standard"]) else int(fin["national_personal_standard"])
-        row.update(national_standard_year=None if pd.isna(fin["national_standard_year"])
-                   else int(fin["national_standard_year"]),
-                   national_personal_standard=n_pers, national_source=fin["national_source"],
-                   national_clause=fin["national_clause"],
-                   above_national=(row["highest_contribution"] - n_pers
-                                   if row["highest_contribution"] is not None and n_pers is not None else None))
-        row.update(_dibao(rules, ids))
-        row.update(_late(rules))
-        row.update(_windows(rules))
-        rows.append(row)
+    context = _context()
+    rows = [row for rules in _local(keys) for row in _rows_of("overview", rules, _overview_row, context)]
     return _frame(rows, OVERVIEW_COLUMNS,
                   ints=("highest_contribution", "national_standard_year", "national_personal_standard",
                         "above_national", "dibao_pays_low", "dibao_pays_high", "late_waiting_days",
                         "national_waiting_days", "national_waiting_from"),
                   dates=("late_paid", "late_cover_start", "window_end"),
                   objects=("late_payable", "classes", "later_windows"))
+
+
+def _overview_row(rules: RuleSet) -> list[dict[str, Any]]:
+    fin = _financing_row(rules)[0]
+    row: dict[str, Any] = {**_ident(rules), "source": rules.source, **_highest(rules)}
+    n_pers = fin["national_personal_standard"]
+    row.update(national_standard_year=fin["national_standard_year"],
+               national_personal_standard=n_pers, national_source=fin["national_source"],
+               national_clause=fin["national_clause"],
+               above_national=(row["highest_contribution"] - n_pers
+                               if row["highest_contribution"] is not None and n_pers is not None else None))
+    row.update(_dibao(rules, _dibao_ids()))
+    row.update(_late(rules))
+    row.update(_windows(rules))
+    return [row]
 
 
 # --------------------------------------------------------------------------- changes
@@ -923,39 +1012,61 @@ def _shown(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def local_changes() -> pd.DataFrame:
-    """Fields that changed between consecutive years of each local jurisdiction."""
-    by_jurisdiction: dict[str, list[RuleSet]] = {}
-    for _, rules in _local():
-        by_jurisdiction.setdefault(rules.jurisdiction, []).append(rules)
+def _pairs(keys: Iterable[Key] | None) -> list[tuple[RuleSet, RuleSet]]:
+    """Consecutive years of each local jurisdiction: every pair, or those ending in one of ``keys`` (each
+    compared with the year before it of the same jurisdiction)."""
+    if keys is None:
+        by_jurisdiction: dict[str, list[RuleSet]] = {}
+        for rules in _local():
+            by_jurisdiction.setdefault(rules.jurisdiction, []).append(rules)
+        pairs = []
+        for series in by_jurisdiction.values():
+            series.sort(key=lambda r: r.coverage_year)
+            pairs += list(itertools.pairwise(series))
+        return pairs
+    out = []
+    for after in _local(keys):
+        for year in reversed(catalogue.years_of(after.jurisdiction, before=after.coverage_year)):
+            try:
+                out.append((catalogue.rules(after.jurisdiction, year), after))
+            except RuleFileError:
+                if not catalogue.skipping_broken():
+                    raise
+                continue  # left out of the catalogue: the year before it is the one compared with
+            break
+    return out
+
+
+def local_changes(keys: Iterable[Key] | None = None) -> pd.DataFrame:
+    """Fields that changed between consecutive years of each local jurisdiction; with ``keys``, the changes
+    into those jurisdiction-years only."""
     rows = []
-    for series in by_jurisdiction.values():
-        series.sort(key=lambda r: r.coverage_year)
-        for before, after in itertools.pairwise(series):
-            old: dict[str, tuple[object, Cited | None]] = {}
-            new: dict[str, tuple[object, Cited | None]] = {}
-            _flatten(before, "", None, old)
-            _flatten(after, "", None, new)
-            for path in dict.fromkeys([*old, *new]):
-                a, a_cited = old.get(path, (None, None))
-                b, b_cited = new.get(path, (None, None))
-                if _relative(a, before.coverage_year) == _relative(b, after.coverage_year):
-                    continue
-                numeric = all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b))
-                cite = _cite(b_cited, after.source) if path in new else _cite(a_cited, before.source)
-                rows.append({
-                    "scope": "local", "jurisdiction": after.jurisdiction, "name_en": after.name_en,
-                    "from_year": before.coverage_year, "to_year": after.coverage_year, "field": path,
-                    "before": _shown(a), "after": _shown(b),
-                    "delta": b - a if numeric else None,  # type: ignore[operator]
-                    **cite,
-                })
+    for before, after in _pairs(keys):
+        old: dict[str, tuple[object, Cited | None]] = {}
+        new: dict[str, tuple[object, Cited | None]] = {}
+        _flatten(before, "", None, old)
+        _flatten(after, "", None, new)
+        for path in dict.fromkeys([*old, *new]):
+            a, a_cited = old.get(path, (None, None))
+            b, b_cited = new.get(path, (None, None))
+            if _relative(a, before.coverage_year) == _relative(b, after.coverage_year):
+                continue
+            numeric = all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b))
+            cite = _cite(b_cited, after.source) if path in new else _cite(a_cited, before.source)
+            rows.append({
+                "scope": "local", "jurisdiction": after.jurisdiction, "name_en": after.name_en,
+                "from_year": before.coverage_year, "to_year": after.coverage_year, "field": path,
+                "before": _shown(a), "after": _shown(b),
+                "delta": b - a if numeric else None,  # type: ignore[operator]
+                **cite,
+            })
     return _frame(rows, CHANGE_COLUMNS, ints=("delta",), objects=("before", "after"))
 
 
-def changes() -> pd.DataFrame:
-    """National year-on-year deltas followed by local field changes (same columns; ``scope`` tells them apart)."""
-    parts = [df for df in (national_changes(), local_changes()) if not df.empty]
+def changes(keys: Iterable[Key] | None = None) -> pd.DataFrame:
+    """National year-on-year deltas followed by local field changes (same columns; ``scope`` tells them apart);
+    with ``keys``, every national delta and the local changes into those jurisdiction-years."""
+    parts = [df for df in (national_changes(), local_changes(keys)) if not df.empty]
     if not parts:
         return national_changes()
     out = pd.concat(parts, ignore_index=True)
@@ -1040,24 +1151,31 @@ UNSTATED_COLUMNS = [
 ]
 
 
-def unstated() -> pd.DataFrame:
+def unstated(keys: Iterable[Key] | None = None) -> pd.DataFrame:
     """Every not-stated value and every interpretation across the local rule files."""
     rows = []
-    for _, rules in _local():
-        for loc, obj in cited_objects(rules):
-            if obj.stated and obj.interpretation is None:
-                continue
-            reading = obj.interpretation
-            rows.append({
-                **_ident(rules), "field": _readable(rules, loc), "what": plain_location(rules, loc),
-                "not_stated": not obj.stated,
-                "interpreted": reading is not None, "status": _status(obj), "note": obj.note,
-                "refers_to": obj.refers_to, "reading": reading.reading if reading else None,
-                "alternatives": " | ".join(reading.alternatives) if reading else None,
-                "why": reading.why if reading else None, **_cite(obj, rules.source),
-            })
-        rows += _unstated_fields(rules)
+    context = _context()
+    for rules in _local(keys):
+        rows += _rows_of("unstated", rules, _unstated_rows, context)
     return _frame(rows, UNSTATED_COLUMNS)
+
+
+def _unstated_rows(rules: RuleSet) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for loc, obj in cited_objects(rules):
+        if obj.stated and obj.interpretation is None:
+            continue
+        reading = obj.interpretation
+        rows.append({
+            **_ident(rules), "field": _readable(rules, loc), "what": plain_location(rules, loc),
+            "not_stated": not obj.stated,
+            "interpreted": reading is not None, "status": _status(obj), "note": obj.note,
+            "refers_to": obj.refers_to, "reading": reading.reading if reading else None,
+            "alternatives": " | ".join(reading.alternatives) if reading else None,
+            "why": reading.why if reading else None, **_cite(obj, rules.source),
+        })
+    rows += _unstated_fields(rules)
+    return rows
 
 
 def _unstated_fields(rules: RuleSet) -> list[dict[str, Any]]:

@@ -250,6 +250,12 @@ def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, 
     ``expect`` is the type of the top-level value; a list file that is empty (or only comments)
     reads as an empty list.
     """
+    data, lines, _ = read_document(path, expect)
+    return data, lines
+
+
+def read_document(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, LineMap, str]:
+    """:func:`read_yaml` with the file's text: the data and line numbers come from one composed tree."""
     path = Path(path)
     raw = read_limited(path, MAX_BYTES)
     try:
@@ -258,10 +264,11 @@ def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, 
         line = raw[: exc.start].count(b"\n") + 1
         raise RuleFileError([Problem(path, line, "", f"not UTF-8 (byte {exc.start})")]) from None
     _reject_unsafe_events(text, path)
+    loader = PlainLoader(text)
     try:
-        node = yaml.compose(text, Loader=PlainLoader)
+        node = loader.get_single_node()
         if node is None and expect is list:
-            return [], LineMap()
+            return [], LineMap(), text
         if node is None:
             raise RuleFileError([Problem(path, 1, "", "file is empty")])
         lines = LineMap()
@@ -269,7 +276,7 @@ def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, 
         _walk(node, (), lines, path, problems)
         if problems:
             raise RuleFileError(problems)
-        data = yaml.load(text, Loader=PlainLoader)
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -278,13 +285,16 @@ def read_yaml(path: Path, expect: type[dict] | type[list] = dict) -> tuple[Any, 
         raise RuleFileError([Problem(path, None, "", f"not valid YAML: {exc}")]) from None
     except ValueError as exc:
         raise RuleFileError([Problem(path, None, "", f"a value cannot be read: {exc}")]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, expect):
         shape = "a mapping of fields" if expect is dict else "a list"
         raise RuleFileError([Problem(path, 1, "", f"the file must be {shape}")])
-    return data, lines
+    return data, lines, text
 
 
-def _model_for(path: Path, data: dict[str, Any]) -> type[BaseModel]:
+def model_for(path: Path, data: dict[str, Any]) -> type[BaseModel]:
+    """The model a rule file's data is validated against (categories, national standard or local rules)."""
     if path.name == "categories.yaml":
         return Categories
     if data.get("level") == "national":
@@ -309,7 +319,7 @@ def load(path: Path) -> tuple[BaseModel, LineMap]:
     """Load and validate one rule file; raises RuleFileError naming file, line and field."""
     path = Path(path)
     data, lines = read_yaml(path)
-    return validate(_model_for(path, data), data, lines, path), lines
+    return validate(model_for(path, data), data, lines, path), lines
 
 
 def validate(model: type[BaseModel] | TypeAdapter[Any], data: Any, lines: LineMap, path: Path,

@@ -52,13 +52,18 @@ def parse_date(argument: str, value: str | None) -> dt.date | None:
 
 
 def load_rules(jurisdiction: str, year: str) -> RuleSet:
-    """The local rule set named on the command line, or a usage error listing those known."""
+    """The local rule set named on the command line, read from its own file, or a usage error listing those
+    known."""
     try:
         number = int(year)
     except ValueError:
         _fail("year", f"must be a number, got {year!r}")
     catalogue.require_loadable(jurisdiction, number)
-    known = catalogue.local_entries()
+    try:
+        return catalogue.rules(jurisdiction, number)  # straight from its own file
+    except LookupError:
+        pass
+    known = catalogue.local_entries()  # only to name the choices
     if not any(e.jurisdiction == jurisdiction for e in known):
         names = ", ".join(sorted({e.jurisdiction for e in known}))
         _fail("jurisdiction", f"unknown jurisdiction {jurisdiction!r}; choices: {names}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policylib.loader import LineMap, Loc, Problem, RuleFileError, field_name, read_yaml
+from policylib.loader import LineMap, Loc, Problem, RuleFileError, field_name, read_document
 
 MARKER = "TODO"
 
@@ -27,10 +27,14 @@ def todo_problems(path: Path, expect: type[dict] | type[list] = dict) -> list[Pr
     """One problem per line of ``path`` that still holds the placeholder (none if unreadable)."""
     path = Path(path)
     try:
-        _, lines = read_yaml(path, expect)
-        text = path.read_text(encoding="utf-8")
-    except (RuleFileError, OSError, UnicodeDecodeError):
+        _, lines, text = read_document(path, expect)
+    except RuleFileError:
         return []
+    return todos_in(path, text, lines)
+
+
+def todos_in(path: Path, text: str, lines: LineMap) -> list[Problem]:
+    """One problem per line of a file's text that still holds the placeholder."""
     fields = _fields_by_line(lines)
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):

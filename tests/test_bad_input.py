@@ -643,8 +643,7 @@ def test_quote_of_another_jurisdiction_still_answers(tree: Path) -> None:
     result = run_cli("quote", "langxi", "2025", "--paid", "2024-12-20", "--json", cwd=tree, home=tree)
     assert result.returncode == 0, result.stderr
     assert result.stdout.lstrip().startswith("{")
-    assert all(line.startswith("warning: skipped a broken rule file: ") for line in result.stderr.splitlines())
-    assert str(tree / "rules" / "guizhou-2021.yaml") in result.stderr
+    assert result.stderr == ""  # a quote reads its own rule file only: the broken ones are never opened
 
 
 @pytest.mark.parametrize("command", [("quote", "guizhou", "2021", "--paid", "2021-01-20"), ("show", "guizhou", "2021")],

@@ -74,7 +74,13 @@ def test_toc_and_config_come_from_the_catalogue(tmp_path: Path) -> None:
     parts = {part["caption"]: [c["file"] for c in part["chapters"]] for part in toc["parts"]}
     assert list(parts) == ["At a glance", "Jurisdiction profiles", "Comparisons", "Training", "Reference"]
     assert parts["At a glance"] == ["chapters/overview"]
-    assert parts["Jurisdiction profiles"] == ["profiles/alpha-2021", "profiles/beta-2022"]
+    # The profiles are sections of one index page, so that the sidebar does not grow with them.
+    assert parts["Jurisdiction profiles"] == [pipeline.PROFILES_PAGE]
+    (index,) = [c for part in toc["parts"] for c in part["chapters"] if c["file"] == pipeline.PROFILES_PAGE]
+    assert [s["file"] for s in index["sections"]] == ["profiles/alpha-2021", "profiles/beta-2022"]
+    listed = (paths.book / f"{pipeline.PROFILES_PAGE}.md").read_text(encoding="utf-8")
+    assert listed.index("(<profiles/alpha-2021.ipynb>)") < listed.index("(<profiles/beta-2022.ipynb>)")
+    assert "[乙市 \\(Beta\\)\\, 2022](<profiles/beta-2022.ipynb>)" in listed  # names as literal text
     assert all("title" not in c for part in toc["parts"] for c in part["chapters"])
     assert parts["Comparisons"] == [
         "chapters/financing",
@@ -265,6 +271,47 @@ def test_a_failed_build_keeps_the_last_good_html(tmp_path: Path) -> None:
     report = pipeline.build(tmp_path, **kwargs)
     assert report.html == "built"
     assert "Now fixed." in (paths.html / "primer.html").read_text(encoding="utf-8")
+
+
+DEADLINES = Template("deadlines", "chapters/deadlines.ipynb", pipeline.COMPARISONS)
+
+
+def _inodes(html: Path) -> dict[str, int]:
+    """The inode of each page (not the theme's static files, copied with their own times)."""
+    return {p.relative_to(html).as_posix(): p.stat().st_ino for p in html.rglob("*.html") if "_static" not in p.parts}
+
+
+def test_an_incremental_build_rewrites_only_the_changed_pages(tmp_path: Path) -> None:
+    """Sphinx's output is kept between builds: one changed notebook rewrites its page, the others
+    are published as they were (the same files); a build stopped halfway is followed by a clean one."""
+    paths = make_project(tmp_path)
+    write_template(tmp_path, "financing", 'print("first")', title="# Financing")
+    write_template(tmp_path, "deadlines", 'print("deadlines")', title="# Deadlines")
+    kwargs = {"entries": [], "templates": [FINANCING, DEADLINES], "echo": lambda s: None}
+    pipeline.build(tmp_path, **kwargs)
+    before = _inodes(paths.html)
+    assert {"chapters/financing.html", "chapters/deadlines.html", "primer.html"} <= set(before)
+
+    write_template(tmp_path, "financing", 'print("second")', title="# Financing")
+    assert pipeline.build(tmp_path, **kwargs).html == "built"
+    after = _inodes(paths.html)
+    rewritten = {page for page in before if after.get(page) != before[page]}
+    # Sphinx writes its index and search pages every time, and the root page, whose toctree lists the page.
+    assert "chapters/financing.html" in rewritten
+    assert rewritten <= {"chapters/financing.html", "intro.html", "genindex.html", "search.html"}
+    assert len(before) - len(rewritten) >= 5  # the other chapter and the reference pages stay as published
+    assert "second" in (paths.html / "chapters" / "financing.html").read_text(encoding="utf-8")
+
+    # Sphinx stopped while writing (the marker left behind, a page half written): the next build
+    # starts from nothing and writes every page again.
+    paths.incomplete.touch()
+    (paths.work / "chapters" / "deadlines.html").write_text("half written", encoding="utf-8")
+    write_template(tmp_path, "financing", 'print("third")', title="# Financing")
+    assert pipeline.build(tmp_path, **kwargs).html == "built"
+    again = _inodes(paths.html)
+    assert not {page for page in after if again.get(page) == after[page]}
+    assert "deadlines" in (paths.html / "chapters" / "deadlines.html").read_text(encoding="utf-8")
+    assert not paths.incomplete.exists()
 
 
 def test_charts_render_chinese_without_warnings_and_reproducibly(

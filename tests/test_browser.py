@@ -79,7 +79,8 @@ def _toc_pages() -> list[str]:
     toc = yaml.safe_load((REPO / "book" / "_toc.yml").read_text(encoding="utf-8"))
     pages = [toc["root"]]
     for part in toc.get("parts", []):
-        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+        for chapter in part.get("chapters", []):
+            pages += [chapter["file"], *(section["file"] for section in chapter.get("sections", []))]
     return pages
 
 

@@ -264,3 +264,24 @@ def test_executed_cells_are_mapped_back_to_the_template() -> None:
     assert [pipeline.template_cell(plain, {"year": 2021}, i) for i in range(3)] == [
         "the parameters injected first", "cell 1 of 2", "cell 2 of 2"
     ]
+
+
+def test_a_build_with_nothing_changed_stops_before_planning(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a complete build, the next one only hashes its inputs; any changed input builds again."""
+    paths = pipeline.Paths(project)
+
+    def planned(*args: object, **kwargs: object) -> None:
+        raise AssertionError("planned although nothing changed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "_build", planned)
+        report = pipeline.build(project, echo=lambda s: None)
+    assert report.html == "up to date" and report.executed == []
+    assert sorted(report.up_to_date) == sorted(f"chapters/{name}.ipynb" for name in CHAPTERS)
+
+    published = tree(paths.html)
+    (paths.book / "primer.md").write_text("# Primer\n\nEdited by hand.\n", encoding="utf-8")
+    report = pipeline.build(project, echo=lambda s: None)
+    assert report.html == "built" and report.executed == []
+    assert "Edited by hand." in (paths.html / "primer.html").read_text(encoding="utf-8")
+    assert tree(paths.html) != published

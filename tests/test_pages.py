@@ -253,7 +253,7 @@ def test_a_profile_depends_on_its_own_jurisdiction_and_the_shared_files() -> Non
 def test_without_rule_files_known_a_profile_depends_on_everything() -> None:
     entries = [pipeline.CachedEntry("alpha", 2021, "province", "Alpha", "甲")]
     (job,) = [j for j in pipeline.plan(entries) if j.template.per_jurisdiction]
-    assert job.exclude == () and job.context == ()
+    assert job.owner is None and job.context == ()
 
 
 def test_the_pipeline_regenerates_the_pages_only_when_their_inputs_change(project: Path) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 
+from policylib.book.dask_run import LOCAL
 from policylib.book.lock import BuildLocked
 from policylib.book.pipeline import BookBuildError, build
 from policylib.book.stopping import BuildStopped, stop_on_signals
@@ -27,6 +28,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-html", action="store_true", help="execute notebooks but do not build the HTML")
     parser.add_argument(
+        "--dask",
+        nargs="?",
+        const=LOCAL,
+        metavar="ADDRESS",
+        help="execute the notebooks on Dask distributed: a local cluster of --jobs workers, or the cluster "
+        "whose scheduler is at ADDRESS (its workers must see the project at the same path)",
+    )
+    parser.add_argument(
         "--no-wait", action="store_true", help="if another build of the book is running, say so and exit (status 75)"
     )
     args = parser.parse_args(argv)
@@ -44,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         with stop_on_signals():
-            build(jobs=args.jobs, force=args.force, only=args.only, html=not args.no_html, wait=not args.no_wait)
+            build(jobs=args.jobs, force=args.force, only=args.only, html=not args.no_html, wait=not args.no_wait,
+                  dask=args.dask)
     except BookBuildError as exc:
         print(f"book build failed: {exc}", file=sys.stderr)
         return 1

@@ -1,17 +1,20 @@
 """Build the book: execute the notebook templates with papermill, then the HTML with Jupyter Book.
 
-Steps: generate the introduction, sources, glossary, downloads and rule-file reference pages
-when their inputs changed (:mod:`policylib.book.pages`); write ``_config.yml``, ``_toc.yml`` and any missing
-placeholder page; execute each notebook whose inputs changed (in parallel, one kernel per
-notebook); normalise the executed notebooks so that their bytes depend only on their inputs;
-build the HTML into a staging directory and publish it to ``book/_build/html`` only when the
-build succeeded.
+Steps: when nothing a complete build read has changed since it ran (:func:`settled_key`), stop at
+once; otherwise generate the introduction, sources, glossary, downloads and rule-file reference
+pages when their inputs changed (:mod:`policylib.book.pages`); write ``_config.yml``, ``_toc.yml``,
+the index of profiles and any missing placeholder page; execute each notebook whose inputs changed
+(in parallel, one kernel per notebook); normalise the executed notebooks so that their bytes depend
+only on their inputs; build the HTML with Sphinx's own incremental build in ``book/_build/.work``
+and publish it to ``book/_build/html`` only when the build succeeded.
 
 Inputs of a notebook: chapters depend on every rule file, cleaned source and library module; a
 profile depends on the same less the rule files and sources of the other local jurisdictions (it
 keeps its own jurisdiction's other years, the national standards, the categories, every source
 its rule files cite and any file the catalogue cannot attribute), plus the list of jurisdictions
-in catalogue order (which sets the colours). Every file is written only when its bytes change.
+in catalogue order (which sets the colours). The input files are grouped by owner once
+(:class:`Ownership`), so planning is linear in the number of jurisdiction-years. Every file is
+written only when its bytes change.
 """
 
 from __future__ import annotations
@@ -30,16 +33,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import nbformat
 import yaml
 
-from policylib.book import changed_page
 from policylib.book.lock import build_lock
 from policylib.book.stopping import signals_deferred, stop_trees, worker_signals
 from policylib.book.config import ConfigError, config_path, load_config
 from policylib.paths import ENV_HOME, project_root
+
+if TYPE_CHECKING:
+    import nbformat
 
 FORMAT_VERSION = 1
 KERNEL_NAME = "python3"
@@ -53,6 +57,8 @@ REFERENCE = "Reference"
 PARTS = (GLANCE, PROFILES, COMPARISONS, TRAINING, REFERENCE)
 
 INTRO_PAGE = "intro"
+PROFILES_PAGE = "profiles"  # "Every profile": the profiles are its sections, so a sidebar holds one line for them
+PROFILES_TITLE = "Every profile"
 GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")  # written by policylib.book.pages
 REFERENCE_PAGES: dict[str, str] = {
     "primer": "Primer",
@@ -162,6 +168,16 @@ class Paths:
         return self.build / ".doctrees"
 
     @property
+    def work(self) -> Path:
+        """Sphinx's own output directory, kept between builds so that it rewrites only changed pages."""
+        return self.build / ".work"
+
+    @property
+    def incomplete(self) -> Path:
+        """Present while Sphinx writes into :attr:`work`: a build that finds it starts afresh."""
+        return self.build / ".incomplete"
+
+    @property
     def previous(self) -> Path:
         return self.build / ".previous"
 
@@ -178,18 +194,60 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class Ownership:
+    """Which local jurisdiction each rule file and notice belongs to: what a profile of another leaves out.
+
+    ``rule_files`` maps a rule file (relative to the project root) to its jurisdiction, ``notices``
+    a notice (source id) to the jurisdictions whose rule files are based on it, and ``needed`` a
+    jurisdiction to the sources its profile reads however owned (those its own rule files and the
+    national standards cite). Built once per plan and shared by every profile.
+    """
+
+    rule_files: dict[str, str]
+    notices: dict[str, frozenset[str]]
+    needed: dict[str, frozenset[str]]
+    owned: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        owned: dict[str, set[str]] = {}
+        for rel, owner in self.rule_files.items():
+            owned.setdefault(owner, set()).add(f"rule:{rel}")
+        for source, owners in self.notices.items():
+            if len(owners) == 1:
+                owned.setdefault(next(iter(owners)), set()).add(f"notice:{source}")
+        for owner, sources in self.needed.items():
+            owned.setdefault(owner, set()).update(f"notice:{s}" for s in sources if s in self.notices)
+        object.__setattr__(self, "owned", {owner: frozenset(groups) for owner, groups in owned.items()})
+
+    def group(self, rel: str) -> str:
+        """The group of an input file: ``rule:PATH``, ``notice:ID``, or ``""`` for a shared file."""
+        if rel in self.rule_files:
+            return f"rule:{rel}"
+        parts = rel.split("/", 2)
+        if len(parts) == 3 and parts[0] == "sources" and parts[1] in self.notices:
+            return f"notice:{parts[1]}"
+        return ""
+
+    def groups_of(self, jurisdiction: str) -> frozenset[str]:
+        """The owned groups a profile of ``jurisdiction`` depends on (besides every shared file)."""
+        return self.owned.get(jurisdiction, frozenset())
+
+
+@dataclass(frozen=True)
 class Job:
     """One notebook to produce: a template, its parameters and its output path under book/.
 
-    ``exclude`` lists input paths (a path, or a directory ending in ``/``, relative to the project
-    root) the notebook does not depend on; ``context`` is further data its digest covers.
+    ``owner`` is the jurisdiction of a profile that depends only on its own jurisdiction's files and
+    the shared ones (``ownership`` says which are whose); without it, the notebook depends on every
+    input file. ``context`` is further data its digest covers.
     """
 
     template: Template
     output: str
     parameters: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
-    exclude: tuple[str, ...] = ()
+    owner: str | None = None
+    ownership: Ownership | None = field(default=None, repr=False, compare=False)
     context: tuple[str, ...] = ()
 
     @property
@@ -228,20 +286,30 @@ def _jurisdictions(entries: Sequence[EntryLike]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(e.jurisdiction for e in entries))
 
 
-def profile_exclusions(entries: Sequence[EntryLike], jurisdiction: str) -> tuple[str, ...]:
-    """Inputs a profile of ``jurisdiction`` does not depend on: other local jurisdictions' files.
+def ownership(entries: Sequence[EntryLike]) -> Ownership | None:
+    """Who owns which rule file and notice; None unless every entry names its rule file (entries from
+    :func:`catalogue_entries` do), in which case every profile depends on every input.
 
-    Their rule files, and their notices (``source``) unless a rule file the profile depends on
-    cites them too. Shared sources (the Civil Code, the national reprints) are kept. Nothing is
-    excluded unless every entry names its rule file (entries from :func:`catalogue_entries` do).
+    A profile leaves out the rule files of the other local jurisdictions and their notices, unless a
+    rule file it depends on (its own jurisdiction's, any year, and the national standards) cites
+    them. Shared sources (the Civil Code, the national reprints) are no one's and always kept.
     """
     if not entries or any(getattr(e, "rule_file", None) is None for e in entries):
-        return ()
-    others = [e for e in entries if e.level != "national" and e.jurisdiction != jurisdiction]
-    needed = {s for e in entries if e not in others for s in getattr(e, "sources", ())}
-    rule_files = {str(e.rule_file) for e in others}
-    notices = {getattr(e, "source", None) for e in others} - needed - {None}
-    return tuple(sorted(rule_files | {f"sources/{s}/" for s in notices}))
+        return None
+    local = [e for e in entries if e.level != "national"]
+    national = {s for e in entries if e.level == "national" for s in getattr(e, "sources", ())}
+    notices: dict[str, set[str]] = {}
+    needed: dict[str, set[str]] = {}
+    for e in local:
+        source = getattr(e, "source", None)
+        if source is not None:
+            notices.setdefault(source, set()).add(e.jurisdiction)
+        needed.setdefault(e.jurisdiction, set(national)).update(getattr(e, "sources", ()))
+    return Ownership(
+        rule_files={str(e.rule_file): e.jurisdiction for e in local},
+        notices={s: frozenset(owners) for s, owners in notices.items()},
+        needed={j: frozenset(s) for j, s in needed.items()},
+    )
 
 
 def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES) -> list[Job]:
@@ -249,6 +317,7 @@ def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES
     entries = list(entries)
     local = [e for e in entries if e.level != "national"]
     jurisdictions = _jurisdictions(entries)
+    owners = ownership(entries)
     jobs: list[Job] = []
     for template in templates:
         if not template.per_jurisdiction:
@@ -258,10 +327,12 @@ def plan(entries: Iterable[EntryLike], templates: Sequence[Template] = TEMPLATES
             parameters = {"jurisdiction": entry.jurisdiction, "year": entry.year, "day_count": DEFAULT_DAY_COUNT}
             fields = {**parameters, "level": entry.level, "name_en": entry.name_en, "name_zh": entry.name_zh}
             output = template.output.format(jurisdiction=entry.jurisdiction, year=entry.year)
-            exclude = profile_exclusions(entries, entry.jurisdiction)
-            jobs.append(Job(template, output, parameters, fields, exclude, jurisdictions if exclude else ()))
-    outputs = [job.output for job in jobs]
-    duplicates = sorted({o for o in outputs if outputs.count(o) > 1})
+            if owners is None:
+                jobs.append(Job(template, output, parameters, fields))
+            else:
+                jobs.append(Job(template, output, parameters, fields, entry.jurisdiction, owners, jurisdictions))
+    seen: set[str] = set()
+    duplicates = sorted({job.output for job in jobs if job.output in seen or seen.add(job.output)})
     if duplicates:
         raise BookBuildError(f"two notebooks would be written to the same path: {', '.join(duplicates)}")
     return jobs
@@ -276,7 +347,10 @@ def toc(jobs: Sequence[Job]) -> dict[str, Any]:
         else:
             files = [job.docname for job in jobs if job.template.part == caption]
             files += [page for page, (part, _) in PART_PAGES.items() if part == caption and files]
-        if files:
+        if caption == PROFILES and files:
+            parts.append({"caption": caption, "chapters": [
+                {"file": PROFILES_PAGE, "sections": [{"file": f} for f in files]}]})
+        elif files:
             parts.append({"caption": caption, "chapters": [{"file": f} for f in files]})
     return {"format": "jb-book", "root": INTRO_PAGE, "parts": parts}
 
@@ -328,6 +402,21 @@ def book_title(paths: Paths) -> str:
         raise BookBuildError(str(exc)) from None
 
 
+def profiles_page(jobs: Sequence[Job]) -> str:
+    """The "Every profile" page: a link to each profile, in table-of-contents order, names as text."""
+    from policylib.book.markup import md_text
+
+    lines = ["% Generated by policylib.book.pipeline; edit the pipeline, not this file.", "",
+             f"# {PROFILES_TITLE}", "",
+             "One page per jurisdiction and coverage year, with every rule of its notice.", ""]
+    for job in jobs:
+        if job.template.part == PROFILES:
+            f = job.fields
+            label = f"{f.get('name_zh', '')} ({f.get('name_en', '')}), {f.get('year', '')}"
+            lines.append(f"- [{md_text(label)}](<{job.output}>)")
+    return "\n".join(lines) + "\n"
+
+
 def _yaml(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
 
@@ -354,6 +443,8 @@ def write_book_files(paths: Paths, jobs: Sequence[Job], *, generated: Iterable[s
                      "# Sphinx extensions; edit ../_config.yml, not this file.\n")
     write_if_changed(paths.book / "_config.yml", config_header + _yaml(book_config(paths)))
     write_if_changed(paths.book / "_toc.yml", header + _yaml(toc(jobs)))
+    if any(job.template.part == PROFILES for job in jobs):
+        write_if_changed(paths.book / f"{PROFILES_PAGE}.md", profiles_page(jobs))
     pages = {name: title for name, title in {INTRO_PAGE: book_title(paths), **REFERENCE_PAGES}.items() if name not in generated}
     pages |= {name: title for name, (_, title) in PART_PAGES.items()}
     (paths.book / EXTRA_DIR).mkdir(parents=True, exist_ok=True)  # html_extra_path must exist
@@ -410,22 +501,54 @@ def file_digests(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): _sha256(p.read_bytes()) for p in input_files(root)}
 
 
-def _excluded(rel: str, exclude: Sequence[str]) -> bool:
-    return any(rel == e or (e.endswith("/") and rel.startswith(e)) for e in exclude)
+class InputDigests:
+    """The digests of a build's input files grouped once by owner (:class:`Ownership`), so that each
+    job's inputs digest costs what its own groups cost, not a pass over every file."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+        self._all: str | None = None
+        self._grouped: dict[int, tuple[Ownership, dict[str, str]]] = {}
+
+    def everything(self) -> str:
+        if self._all is None:
+            self._all = _combine(self.files)
+        return self._all
+
+    def _groups(self, owners: Ownership) -> dict[str, str]:
+        known = self._grouped.get(id(owners))
+        if known is None or known[0] is not owners:
+            members: dict[str, dict[str, str]] = {}
+            for rel, digest in self.files.items():
+                members.setdefault(owners.group(rel), {})[rel] = digest
+            known = (owners, {group: _combine(files) for group, files in members.items()})
+            self._grouped[id(owners)] = known
+        return known[1]
+
+    def of(self, job: Job) -> str:
+        """Digest of the input files ``job`` depends on."""
+        if job.owner is None or job.ownership is None:
+            return self.everything()
+        groups = self._groups(job.ownership)
+        wanted = (*job.ownership.groups_of(job.owner), "")
+        return _combine({group: groups[group] for group in wanted if group in groups})
 
 
 def job_inputs(job: Job, digests: dict[str, str]) -> str:
-    """Digest of the input files a job depends on (all of them less its exclusions)."""
-    if not job.exclude:
-        return _combine(digests)
-    return _combine({rel: d for rel, d in digests.items() if not _excluded(rel, job.exclude)})
+    """Digest of the input files a job depends on (every one, or its owner's and the shared ones)."""
+    return InputDigests(digests).of(job)
 
 
-def job_digest(paths: Paths, job: Job, inputs: str) -> str:
-    """Digest of everything an executed notebook depends on (``inputs``: see :func:`job_inputs`)."""
+def job_digest(paths: Paths, job: Job, inputs: str, templates: dict[Path, str] | None = None) -> str:
+    """Digest of everything an executed notebook depends on (``inputs``: see :func:`job_inputs`);
+    ``templates`` caches the templates' digests across jobs."""
+    template = paths.template(job.template)
+    templates = {} if templates is None else templates
+    if template not in templates:
+        templates[template] = _sha256(template.read_bytes())
     record = {
         "format": FORMAT_VERSION,
-        "template": _sha256(paths.template(job.template).read_bytes()),
+        "template": templates[template],
         "inputs": inputs,
         "parameters": job.parameters,
         "fields": job.fields,
@@ -688,6 +811,8 @@ def normalise(nb: nbformat.NotebookNode, output: str) -> nbformat.NotebookNode:
 
 def dumps(nb: nbformat.NotebookNode) -> str:
     """Serialise a notebook the same way every time."""
+    import nbformat
+
     text = nbformat.writes(nb, version=4)
     return text if text.endswith("\n") else text + "\n"
 
@@ -743,28 +868,41 @@ def find_error(nb: nbformat.NotebookNode) -> tuple[int, str, str] | None:
     return None
 
 
-def _worker_init(root: str) -> None:
-    """Per-process set-up: the project root for kernels, kernel noise kept off the terminal, and
-    signals left to the build (which ends its workers and their kernels itself)."""
-    worker_signals()
+def worker_environment(root: str) -> None:
+    """What a process that executes notebooks needs, wherever it runs: the project root, inline
+    figures and a fixed hash seed for its kernels, this environment's kernels, papermill's logs quiet."""
     os.environ[ENV_HOME] = root
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["PYTHONHASHSEED"] = "0"
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(Path(sys.prefix) / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")) if p
-    )
+    jupyter = str(Path(sys.prefix) / "share" / "jupyter")
+    known = os.environ.get("JUPYTER_PATH", "")
+    if jupyter not in known.split(os.pathsep):  # set once however many notebooks the process runs
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (jupyter, known) if p)
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+def silence_output() -> None:
+    """Send this process's standard output and error, and so its kernels', to the null device."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     os.close(devnull)
 
 
+def _worker_init(root: str) -> None:
+    """Per-process set-up of a pool worker: :func:`worker_environment`, kernel noise kept off the
+    terminal, and signals left to the build (which ends its workers and their kernels itself)."""
+    worker_signals()
+    worker_environment(root)
+    silence_output()
+
+
 def execute(task: Task) -> _Outcome:
     """Execute one notebook; return its normalised text or a one-line failure description."""
     start = time.perf_counter()
     try:
+        import nbformat
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
@@ -816,12 +954,19 @@ def _remove_stale(paths: Paths, jobs: Sequence[Job], hashes: dict[str, dict[str,
     return removed
 
 
-def run_tasks(tasks: Sequence[Task], workers: int, root: Path) -> Iterator[_Outcome]:
+def run_tasks(tasks: Sequence[Task], workers: int, root: Path, *, dask: str | None = None) -> Iterator[_Outcome]:
     """Execute tasks in a process pool, yielding outcomes as they finish.
 
     If the caller stops early (an exception, a signal, the generator closed), the workers and their
-    kernels are ended at once rather than left to finish their notebooks.
+    kernels are ended at once rather than left to finish their notebooks. With ``dask`` (a
+    scheduler's address, or ``"local"`` for a local cluster of ``workers`` processes) the tasks run
+    on Dask distributed instead (:mod:`policylib.book.dask_run`).
     """
+    if dask is not None:
+        from policylib.book.dask_run import run_on_dask
+
+        yield from run_on_dask(tasks, workers, root, dask)
+        return
     pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),))
     try:
         futures = [pool.submit(execute, task) for task in tasks]
@@ -853,10 +998,12 @@ def execute_notebooks(
     files: dict[str, str] | None = None,
     echo: Callable[[str], None] = print,
     report: BuildReport | None = None,
+    dask: str | None = None,
 ) -> BuildReport:
     """Execute the selected jobs whose inputs changed; raise BookBuildError if any notebook fails.
 
-    ``files`` maps each input file to its content digest (:func:`file_digests`).
+    ``files`` maps each input file to its content digest (:func:`file_digests`); ``dask``: see
+    :func:`run_tasks`.
     """
     report = report or BuildReport()
     selected = list(jobs if selected is None else selected)
@@ -867,12 +1014,9 @@ def execute_notebooks(
         if not paths.template(job.template).is_file():
             raise BookBuildError(f"template missing: {paths.template(job.template).relative_to(paths.root)}")
     files = file_digests(paths.root) if files is None else files
-    inputs: dict[tuple[str, ...], str] = {}
-    digests = {}
-    for job in selected:
-        if job.exclude not in inputs:
-            inputs[job.exclude] = job_inputs(job, files)
-        digests[job.output] = job_digest(paths, job, inputs[job.exclude])
+    inputs = InputDigests(files)
+    templates: dict[Path, str] = {}
+    digests = {job.output: job_digest(paths, job, inputs.of(job), templates) for job in selected}
     todo = []
     for job in selected:
         out = paths.book / job.output
@@ -905,7 +1049,7 @@ def execute_notebooks(
         for task in tasks:
             Path(task.cwd).mkdir(parents=True, exist_ok=True)
     pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    running = run_tasks(tasks, pool_size, paths.root) if tasks else None
+    running = run_tasks(tasks, pool_size, paths.root, dask=dask) if tasks else None
     try:
         for done, outcome in enumerate(running or (), start=1):
             progress = f"[{done}/{len(todo)}] book/{outcome.output}"
@@ -951,23 +1095,30 @@ def book_digest(paths: Paths) -> str:
 
 
 def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None] = print) -> str:
-    """Build the HTML into a staging directory and publish it only if the build succeeded."""
+    """Build the HTML and publish it only if the build succeeded.
+
+    Sphinx writes into :attr:`Paths.work` with its doctrees in :attr:`Paths.doctrees`, both kept
+    between builds, so it re-reads and re-writes only the pages whose sources changed. A build that
+    failed, or was stopped while Sphinx ran (:attr:`Paths.incomplete` left behind), is followed by
+    one from scratch. The result is published by :func:`_stage` and two renames.
+    """
     digest = book_digest(paths)
     marker = paths.html / DIGEST_FILE
     published = (paths.html / "index.html").is_file() and marker.is_file()
     if not force and published and marker.read_text(encoding="utf-8").strip() == digest:
         echo("book/_build/html is up to date")
         return "up to date"
-    if paths.staging.exists():
-        shutil.rmtree(paths.staging)
+    for leftover in (paths.staging, *((paths.work, paths.doctrees) if force or paths.incomplete.exists() else ())):
+        shutil.rmtree(leftover, ignore_errors=True)
     paths.build.mkdir(parents=True, exist_ok=True)
+    paths.incomplete.touch()
     start = time.perf_counter()
     command = [
         sys.executable,
         "-m",
         "policylib.book.sphinx_build",
         str(paths.book),
-        str(paths.staging),
+        str(paths.work),
         str(paths.doctrees),
     ]
     sphinx = subprocess.Popen(
@@ -977,20 +1128,48 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
         stdout, stderr = sphinx.communicate()
     except BaseException:
         stop_trees([sphinx.pid])
-        shutil.rmtree(paths.staging, ignore_errors=True)
         raise
     if sphinx.returncode != 0:
-        shutil.rmtree(paths.staging, ignore_errors=True)
         # Warnings raised while reading a page are not repeated for a cached doctree: start afresh.
-        shutil.rmtree(paths.doctrees, ignore_errors=True)
+        for partial in (paths.work, paths.doctrees):
+            shutil.rmtree(partial, ignore_errors=True)
+        paths.incomplete.unlink()
         details = "\n".join(line for line in (stderr + stdout).splitlines() if line.strip()).strip()
         raise BookBuildError(
             "HTML build failed; book/_build/html was left as it was.\n" + (details or f"exit {sphinx.returncode}")
         )
+    paths.incomplete.unlink()
+    copied = _stage(paths)
     (paths.staging / DIGEST_FILE).write_text(digest + "\n", encoding="utf-8")
     _publish(paths)
-    echo(f"book/_build/html built in {time.perf_counter() - start:.1f}s")
+    echo(f"book/_build/html built in {time.perf_counter() - start:.1f}s ({copied} files written)")
     return "built"
+
+
+def _stage(paths: Paths) -> int:
+    """Make the staging directory from Sphinx's output; return how many files were copied.
+
+    A file as published (same size and modification time: Sphinx left it alone) is hard-linked from
+    the published HTML, any other is copied, so that Sphinx's next build, which writes its output in
+    place, never touches a published file.
+    """
+    copied = 0
+    for folder, _, names in os.walk(paths.work):
+        rel = Path(folder).relative_to(paths.work)
+        (paths.staging / rel).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            source, old, target = Path(folder) / name, paths.html / rel / name, paths.staging / rel / name
+            stat = source.stat()
+            try:
+                known = old.stat()
+            except OSError:
+                known = None
+            if known is not None and (known.st_size, known.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                os.link(old, target)
+            else:
+                shutil.copy2(source, target)
+                copied += 1
+    return copied
 
 
 def _publish(paths: Paths) -> None:
@@ -1019,6 +1198,59 @@ def recover(paths: Paths) -> None:
             os.rename(paths.previous, paths.html)
 
 
+# ---------------------------------------------------------------------------- nothing changed
+
+SETTLED_FILE = ".settled"  # in book/_build: what the last complete build read and produced
+_PACKAGE = Path(__file__).resolve().parents[1]  # the policylib the build and its kernels run
+
+
+def _tree(top: Path, base: Path, *, skip: Callable[[Path], bool] = lambda p: False) -> dict[str, str]:
+    found = {}
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if d not in ("__pycache__", ".ipynb_checkpoints") and not skip(Path(folder) / d)]
+        for name in names:
+            path = Path(folder) / name
+            if not skip(path) and not name.endswith(".pyc"):
+                found[path.relative_to(base).as_posix()] = _sha256(path.read_bytes())
+    return found
+
+
+def settled_key(paths: Paths) -> str:
+    """Digest of everything a complete build reads or writes outside ``book/_build``: the project's input
+    files, the notebook templates, the hand-written configuration, the book's sources and hash file,
+    the running policylib package and the Jupyter Book version. Cheap: no notebook, Sphinx or catalogue."""
+    from importlib.metadata import version
+
+    digests = {f"project/{rel}": d for rel, d in file_digests(paths.root).items()}
+    digests |= {f"package/{rel}": d for rel, d in _tree(_PACKAGE, _PACKAGE).items()}
+    digests |= {f"templates/{p.name}": _sha256(p.read_bytes()) for p in paths.notebooks.glob("*.ipynb")}
+    digests |= {f"book/{rel}": d for rel, d in _tree(paths.book, paths.book, skip=lambda p: p == paths.build).items()}
+    digests["config"] = _sha256(config_path(paths.root).read_bytes())
+    head = f"{FORMAT_VERSION}\n{version('jupyter-book')}\n{sys.executable}\n"
+    return _sha256((head + _combine(digests)).encode("utf-8"))
+
+
+def _settled(paths: Paths) -> list[str] | None:
+    """The notebooks of the last complete build if nothing it read has changed since and its HTML is
+    published; None otherwise."""
+    marker = paths.build / SETTLED_FILE
+    if not marker.is_file() or paths.incomplete.exists() or not (paths.html / DIGEST_FILE).is_file():
+        return None
+    try:
+        record = json.loads(marker.read_text(encoding="utf-8"))
+        if record.get("key") == settled_key(paths):
+            return [str(n) for n in record["notebooks"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def _settle(paths: Paths, report: BuildReport) -> None:
+    notebooks = sorted({*report.executed, *report.up_to_date})
+    record = {"key": settled_key(paths), "notebooks": notebooks}
+    write_if_changed(paths.build / SETTLED_FILE, json.dumps(record) + "\n")
+
+
 # ---------------------------------------------------------------------------- entry point
 
 
@@ -1033,18 +1265,31 @@ def build(
     templates: Sequence[Template] | None = None,
     wait: bool = True,
     echo: Callable[[str], None] = print,
+    dask: str | None = None,
 ) -> BuildReport:
     """Run the whole build; raise BookBuildError with a readable message when it fails.
+
+    ``dask``: execute the notebooks on Dask distributed (see :func:`run_tasks`).
 
     One build of a book runs at a time: another one waits for it, or raises :class:`BuildLocked`
     when ``wait`` is false. A build that stops (an error, SIGTERM, Ctrl-C) ends every process it
     started and leaves the published HTML as it was.
     """
     paths = Paths(Path(root) if root is not None else project_root())
+    complete = html and not force and not only and entries is None and templates is None
     with build_lock(paths.lock, wait=wait, echo=echo):
         recover(paths)
-        return _build(paths, jobs=jobs, force=force, only=only, html=html, entries=entries,
-                      templates=TEMPLATES if templates is None else templates, echo=echo)
+        settled = _settled(paths) if complete else None
+        if settled is not None:
+            echo(f"{len(settled)} notebooks up to date")
+            echo("book/_build/html is up to date")
+            return BuildReport(up_to_date=settled, html="up to date")
+        (paths.build / SETTLED_FILE).unlink(missing_ok=True)
+        report = _build(paths, jobs=jobs, force=force, only=only, html=html, entries=entries,
+                        templates=TEMPLATES if templates is None else templates, echo=echo, dask=dask)
+        if html and not only and entries is None and templates is None:
+            _settle(paths, report)
+        return report
 
 
 def _build(
@@ -1057,6 +1302,7 @@ def _build(
     entries: Sequence[EntryLike] | None,
     templates: Sequence[Template],
     echo: Callable[[str], None],
+    dask: str | None = None,
 ) -> BuildReport:
     files = file_digests(paths.root)
     entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
@@ -1071,10 +1317,12 @@ def _build(
     pages_run = start_generated_pages(paths, files, force=force) if generated else None
     try:
         report = execute_notebooks(
-            paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo
+            paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo, dask=dask
         )
         finish_generated_pages(paths, pages_run, echo)
         if generated:
+            from policylib.book import changed_page
+
             changed_page.write(paths.root)  # compares the executed notebooks with the previous release
     except BaseException:
         if pages_run is not None:
