@@ -330,6 +330,7 @@ def overview_view(overview: pd.DataFrame, only: Sequence[str] | None = None) -> 
     top, bottom = extremes(frame, column)
     panels = [(label, distribution(_per_place(frame, col), day_words if col.endswith("_day") else None))
               for col, label in figures]
+    charts.setup()  # the chart's fonts, also where the chapter draws no other chart
     chart = charts.distribution_chart(panels)
     return (render.paragraph(f"{count_places(frame)} jurisdiction-years: how they spread over each answer, their "
                              f"answers by level and by province, then the {EXTREMES} highest and lowest ({words}). "

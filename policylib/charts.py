@@ -780,8 +780,9 @@ def financing_spread_chart(financing: Any, national: Any) -> Chart:
 
     ``financing`` and ``national`` as for :func:`financing_chart`. Each coverage year has a box (the middle
     half of the local figures, the line at the median, whiskers to the lowest and highest) over the
-    figures themselves as small grey dots; the national minimum is the dashed line. An "at least" figure
-    counts at its stated minimum.
+    figures themselves as small grey dots (each distinct figure once, so the drawing does not grow with the
+    number of places); the national minimum is the dashed line. An "at least" figure counts at its stated
+    minimum.
     """
     import numpy as np
     import pandas as pd
@@ -807,8 +808,9 @@ def financing_spread_chart(financing: Any, national: Any) -> Chart:
                 per_year.append((year, stated, missing))
         for year, stated, missing in per_year:
             if len(stated):
-                jitter = (np.arange(len(stated)) % 9 - 4) * 0.03
-                ax.scatter(year + jitter, stated, s=6, color="#9e9e9e", zorder=2, linewidth=0)
+                shown = np.unique(stated)  # equal figures would be drawn on top of each other: once each
+                jitter = (np.arange(len(shown)) % 9 - 4) * 0.03
+                ax.scatter(year + jitter, shown, s=6, color="#9e9e9e", zorder=2, linewidth=0)
                 ax.boxplot([stated], positions=[year], widths=0.45, showfliers=False, patch_artist=True,
                            boxprops={"facecolor": "#c6dbef", "alpha": 0.6, "edgecolor": "#3b6ea5"},
                            medianprops={"color": "#08306b", "linewidth": 2}, zorder=3)
@@ -848,7 +850,7 @@ def financing_spread_chart(financing: Any, national: Any) -> Chart:
            + "; ".join(words) + ".")
     caption = ("The spread of local fiscal subsidies (财政补助, top) and personal contributions (个人缴费, bottom) in "
                "each coverage year: the box holds the middle half of the jurisdiction-years, the dark line is the "
-               "median, the whiskers reach the lowest and highest, grey dots are the figures themselves. The "
+               "median, the whiskers reach the lowest and highest, grey dots are the distinct figures. The "
                "dashed line is the national minimum (国家最低标准): dots below it are below the minimum.")
     return Chart(fig, data, alt, caption)
 
