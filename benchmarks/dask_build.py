@@ -34,7 +34,7 @@ def execute(root: Path, mode: str, jobs: int, only: list[str]) -> None:
 
     paths = pipeline.Paths(root)
     files = pipeline.file_digests(root)
-    planned = pipeline.plan(pipeline.catalogue_entries(paths, pipeline._combine(files)))
+    planned = pipeline.plan(pipeline.catalogue_entries(paths, pipeline.inputs_digest(paths.root)))
     selected = [job for job in planned if not only or any(job.matches(name) for name in only)]
     pipeline.execute_notebooks(paths, planned, selected=selected, workers=jobs, force=True, files=files,
                                echo=lambda _: None, dask=LOCAL if mode == "dask" else None)

@@ -56,7 +56,7 @@ def test_the_book_notebooks_on_a_two_worker_cluster_have_the_local_bytes(
     paths = _copy_project(tmp_path)
     monkeypatch.setenv(ENV_HOME, str(paths.root))
     files = pipeline.file_digests(paths.root)
-    jobs = pipeline.plan(pipeline.catalogue_entries(paths, pipeline._combine(files)))
+    jobs = pipeline.plan(pipeline.catalogue_entries(paths, pipeline.inputs_digest(paths.root)))
     selected = [job for job in jobs if job.output in SUBSET]
     assert sorted(job.output for job in selected) == sorted(SUBSET)
     run = {"selected": selected, "workers": 2, "force": True, "files": files, "echo": _quiet}

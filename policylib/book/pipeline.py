@@ -478,7 +478,7 @@ SOURCE_FILES = ("clean.txt", "meta.yaml", "corrections.yaml")
 # The build's own code: notebooks do not import it (policylib/book/render.py and the like they do).
 BUILD_MODULES = frozenset({"__init__.py", "__main__.py", "pipeline.py", "pages.py", "changed_page.py",
                            "sphinx_build.py", "sphinx_escape.py", "lock.py", "stopping.py", "config.py",
-                           "sphinx_search.py", "sphinx_downloads.py"})
+                           "sphinx_search.py", "sphinx_downloads.py", "dask_run.py"})
 
 
 def input_files(root: Path) -> list[Path]:
