@@ -7,18 +7,17 @@ from __future__ import annotations
 import re
 import urllib.parse
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from shared_book import MISSING, REPO, Site, Tab
+from test_browser import PAGES, fetch
 
 from policylib import catalogue
-from tests.test_browser import MISSING, PAGES, Site, Tab, _open_tab, browser, fetch, site  # noqa: F401
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
-REPO = Path(__file__).resolve().parent.parent
 OVERVIEW = "chapters/overview"
 WIDTHS = (1400, 390)
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -78,13 +77,6 @@ def _rule_ids() -> set[str]:
     return ids
 
 
-@pytest.fixture
-def tab(browser: Any, site: Site) -> Any:  # noqa: F811
-    context, opened = _open_tab(browser, site.url)
-    yield opened
-    context.close()
-
-
 def _ids(html: bytes) -> set[str]:
     class Ids(HTMLParser):
         def __init__(self) -> None:
@@ -99,7 +91,7 @@ def _ids(html: bytes) -> set[str]:
     return parser.ids
 
 
-def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(site: Site, tab: Tab) -> None:  # noqa: F811
+def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(site: Site, tab: Tab) -> None:
     tab.goto(site.page(OVERVIEW))
     rows = tab.page.locator("table.pl-glance tbody tr")
     entries = catalogue.local_entries()
@@ -129,7 +121,7 @@ def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(si
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_nothing_is_wider_than_its_column(width: int, site: Site, browser: Any) -> None:  # noqa: F811
+def test_nothing_is_wider_than_its_column(width: int, site: Site, browser: Any) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     problems = []
@@ -148,7 +140,7 @@ FIELD_REFERENCE = {"schema"}
 URL = re.compile(r"\S+://\S+|\S+/\S+|[\w.-]+\.(?:txt|ya?ml|md|csv|json|xlsx|s?html?)\b")
 
 
-def test_no_internal_ids_in_visible_text(site: Site, tab: Tab) -> None:  # noqa: F811
+def test_no_internal_ids_in_visible_text(site: Site, tab: Tab) -> None:
     rule_ids = _rule_ids()
     assert rule_ids, "no ids found in the rule files"
     found = []
@@ -161,7 +153,7 @@ def test_no_internal_ids_in_visible_text(site: Site, tab: Tab) -> None:  # noqa:
     assert not found, f"{len(found)} internal ids in visible text:\n" + "\n".join(found[:60])
 
 
-def test_big_tables_sort_and_filter_offline(site: Site, tab: Tab) -> None:  # noqa: F811
+def test_big_tables_sort_and_filter_offline(site: Site, tab: Tab) -> None:
     tab.goto(site.page("chapters/assisted_groups"))
     table = tab.page.locator("table.pl-table").filter(has=tab.page.locator("th.pl-sortable")).first
     assert table.count() == 1, "the assisted-groups matrix has no sorting"
