@@ -135,7 +135,7 @@ def links(site: Site) -> Crawl:
     return crawl(site, [site.page(p) for p in PAGES] + [f"{site.url}/index.html"])
 
 
-def _wait_for_images(tab: Tab) -> list[str]:
+def wait_for_images(tab: Tab) -> list[str]:
     """Wait until every image finished loading; return those without a natural size."""
     tab.page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=TIMEOUT_MS)
     return tab.page.evaluate(
@@ -144,17 +144,6 @@ def _wait_for_images(tab: Tab) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- every page
-
-
-@pytest.mark.parametrize("docname", [*PAGES, "genindex", "search"])
-def test_page_loads_cleanly(docname: str, site: Site, tab: Tab) -> None:
-    """No console error, failed request or outside request; every image has a size; no script injected."""
-    tab.goto(site.page(docname) + ("?q=" + urllib.parse.quote("低保") if docname == "search" else ""))
-    broken_images = _wait_for_images(tab)
-    assert not broken_images, f"{docname}: images without a natural size: {broken_images}"
-    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
-    assert tab.page.locator("h1").count() >= 1, f"{docname}: no title"
-    assert not tab.errors, f"{docname}:\n" + "\n".join(tab.errors)
 
 
 def test_chinese_text_is_drawn_with_a_chinese_font(site: Site, tab: Tab) -> None:
@@ -198,7 +187,7 @@ def test_charts_fit_their_column_with_alt_text_and_caption(width: int, site: Sit
     try:
         for docname in [p for p in PAGES if p.startswith("chapters/")]:
             tab.goto(site.page(docname))
-            _wait_for_images(tab)
+            wait_for_images(tab)
             found = tab.page.evaluate(
                 """() => Array.from(document.querySelectorAll('figure.pl-chart')).map(f => {
                     const img = f.querySelector('img'); const column = f.parentElement.getBoundingClientRect();
