@@ -40,6 +40,11 @@ def _order(item: pytest.Item) -> int:
     return len(FIRST) + (0 if item.path.suffix == ".ipynb" else 1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers the mark; it is set here also when xdist is not loaded (-p no:xdist).
+    config.addinivalue_line("markers", "xdist_group(name): run on the same xdist worker as the rest of its group")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group the tests of a file (or the cells of a notebook) for xdist; long files first."""
     for item in items:
