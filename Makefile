@@ -22,7 +22,7 @@ book: setup
 # how the tests are shared out between the workers.
 test: setup
 	$(PY) -m ruff check policylib tests benchmarks
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder tests book/profiles book/chapters \
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder tests book/profiles book/chapters \
 		--nbval --nbval-current-env --nbval-sanitize-with=tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 check: setup

@@ -7,11 +7,10 @@ the committed outputs whatever the caller's shell has set.
 The browser tests share one Chromium and one served copy of the book's HTML per test process
 (``site`` and ``browser``); the HTML is built at most once per run (``shared_book``).
 
-Under pytest-xdist (``make test``: ``--dist loadgroup --no-loadscope-reorder``) a test file runs on one
-worker, so that its module fixtures are made once, and a notebook's cells run in order in one kernel;
-the files in ``SPREAD`` (independent tests on function or session fixtures) are shared out test by test.
-The files of a few long end-to-end tests are handed out first, so that no worker is left with one of
-them at the end.
+Under pytest-xdist (``make test``: ``--dist loadfile --no-loadscope-reorder``) a file runs on one worker,
+so that its module fixtures are made once and a notebook's cells run in order in one kernel. The files
+are handed out in the order of ``FIRST`` (a few long end-to-end tests), the notebooks, then the rest, so
+that no worker is left alone with a long test at the end.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from typing import Any
 import pytest
 from shared_book import MISSING, BookUnavailable, Site, Tab, chromium, open_tab, published_html, serve
 
-SPREAD = frozenset({"test_check.py", "test_citations.py", "test_browser.py", "test_reader_pages.py"})
 FIRST = ("test_diff.py", "test_hostile_book.py", "test_new_jurisdiction.py", "test_calculator.py")
 
 KERNEL_ENVIRONMENT = {
@@ -40,16 +38,8 @@ def _order(item: pytest.Item) -> int:
     return len(FIRST) + (0 if item.path.suffix == ".ipynb" else 1)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest-xdist registers the mark; it is set here also when xdist is not loaded (-p no:xdist).
-    config.addinivalue_line("markers", "xdist_group(name): run on the same xdist worker as the rest of its group")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests of a file (or the cells of a notebook) for xdist; long files first."""
-    for item in items:
-        if item.path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(item.path.name if item.path.suffix == ".py" else str(item.path)))
+    """The files of long tests first, then the notebooks, then the rest (xdist hands files out in this order)."""
     items.sort(key=_order)  # stable: within a file, the order of collection
 
 
