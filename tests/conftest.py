@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from shared_book import MISSING, BookUnavailable, Site, Tab, chromium, open_tab, published_html, serve
 
+from policylib import catalogue
+
 FIRST = ("test_diff.py", "test_hostile_book.py", "test_new_jurisdiction.py", "test_calculator.py")
 
 KERNEL_ENVIRONMENT = {
@@ -41,6 +43,14 @@ def _order(item: pytest.Item) -> int:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The files of long tests first, then the notebooks, then the rest (xdist hands files out in this order)."""
     items.sort(key=_order)  # stable: within a file, the order of collection
+
+
+@pytest.fixture(autouse=True)
+def _strict_catalogue() -> Iterator[None]:
+    """A command run in the test process (``cli.main``) tells the catalogue to skip broken rule files: no later
+    test of the process inherits that."""
+    yield
+    catalogue.skip_broken_files(False)
 
 
 @pytest.fixture(scope="session")
