@@ -18,11 +18,12 @@ setup: $(STAMP)
 book: setup
 	$(PY) -m policylib.book --jobs $(JOBS)
 
+# The check of the real tree runs as tests/test_check.py::test_real_tree_passes; see tests/conftest.py for
+# how the tests are shared out between the workers.
 test: setup
 	$(PY) -m ruff check policylib tests benchmarks
-	$(VENV)/bin/policylib check
-	$(PY) -m pytest -n $(JOBS) --dist loadfile tests book/profiles book/chapters \
-		--nbval --nbval-current-env --nbval-sanitize-with=tests/nbval_sanitize.cfg
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder tests book/profiles book/chapters \
+		--nbval --nbval-current-env --nbval-sanitize-with=tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 check: setup
 	$(VENV)/bin/policylib check

@@ -7,70 +7,30 @@ host are refused and count as failures: the book must work offline.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import functools
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from shared_book import MISSING, REPO, TIMEOUT_MS, Site, Tab, open_tab
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 CJK_FONT = re.compile(r"CJK|WenQuanYi|WQY|Droid Sans Fallback|AR PL|Source Han|Sarasa", re.IGNORECASE)
 CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-PAYLOAD = "<script>window.__pwned=1</script>"
-ATTRIBUTE_PAYLOAD = '"><img src=x onerror="window.__pwned=2">'
-XSS_RULE = "rules/guizhou-2021.yaml"
-XSS_PROFILE = "profiles/guizhou-2021"
+CITED_PROFILE = "profiles/guizhou-2021"  # every citation on this profile is followed
 CITATION = "sources.html#"
 DOWNLOAD_TYPES = (".csv", ".xlsx", ".json")
 SAMPLE_CITATIONS = 20
-TIMEOUT_MS = 30_000
 
 
-def _has_cjk_font() -> bool:
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
-        return bool(out.strip())
-    fonts = Path("/usr/share/fonts")
-    return fonts.is_dir() and (any(fonts.rglob("NotoSansCJK*")) or any(fonts.rglob("wqy*")))
-
-
-def _missing() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"needs {CHROMIUM} (Debian package chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "needs the playwright Python package (pip install -e '.[test]')"
-    if not _has_cjk_font():
-        return "needs a Chinese font (Debian package fonts-noto-cjk or fonts-wqy-microhei)"
-    return None
-
-
-MISSING = _missing()
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
@@ -89,37 +49,6 @@ PROFILES = [p for p in PAGES if p.startswith("profiles/")]
 
 
 # ---------------------------------------------------------------------------- serving and crawling
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on 127.0.0.1 (a free port) from a thread; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@dataclass
-class Site:
-    """A built book served over HTTP."""
-
-    root: Path
-    url: str
-
-    def page(self, docname: str) -> str:
-        return f"{self.url}/{urllib.parse.quote(docname)}.html"
 
 
 class _Links(HTMLParser):
@@ -203,71 +132,11 @@ def crawl(site: Site, start: list[str]) -> Crawl:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    """The book's HTML (built by the pipeline if not up to date), served locally."""
-    from policylib.book import pipeline
-
-    paths = pipeline.Paths(REPO)
-    try:
-        pipeline.build_html(paths, echo=lambda _: None)
-    except pipeline.BookBuildError as exc:
-        pytest.fail(f"the book's HTML does not build: {exc}", pytrace=False)
-    with serve(paths.html) as url:
-        yield Site(paths.html, url)
-
-
-@pytest.fixture(scope="module")
 def links(site: Site) -> Crawl:
     return crawl(site, [site.page(p) for p in PAGES] + [f"{site.url}/index.html"])
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Tab:
-    """A browser page and what went wrong while it was used."""
-
-    page: Any
-    errors: list[str]
-
-    def goto(self, url: str) -> None:
-        response = self.page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
-        if response is not None and response.status >= 400:
-            self.errors.append(f"HTTP {response.status}: {url}")
-
-
-def _open_tab(browser: Any, local: str) -> tuple[Any, Tab]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = Tab(context.new_page(), [])
-
-    def refuse(route: Any) -> None:
-        tab.errors.append(f"request to another host: {route.request.url}")
-        route.abort()
-
-    context.route(lambda url: not url.startswith(local), refuse)
-    tab.page.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    tab.page.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
-    tab.page.on("requestfailed", lambda r: tab.errors.append(f"request failed: {r.url} ({r.failure})"))
-    tab.page.on("response", lambda r: tab.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-    return context, tab
-
-
-@pytest.fixture
-def tab(browser: Any, site: Site) -> Iterator[Tab]:
-    context, opened = _open_tab(browser, site.url)
-    yield opened
-    context.close()
-
-
-def _wait_for_images(tab: Tab) -> list[str]:
+def wait_for_images(tab: Tab) -> list[str]:
     """Wait until every image finished loading; return those without a natural size."""
     tab.page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=TIMEOUT_MS)
     return tab.page.evaluate(
@@ -276,17 +145,6 @@ def _wait_for_images(tab: Tab) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- every page
-
-
-@pytest.mark.parametrize("docname", [*PAGES, "genindex", "search"])
-def test_page_loads_cleanly(docname: str, site: Site, tab: Tab) -> None:
-    """No console error, failed request or outside request; every image has a size; no script injected."""
-    tab.goto(site.page(docname) + ("?q=" + urllib.parse.quote("低保") if docname == "search" else ""))
-    broken_images = _wait_for_images(tab)
-    assert not broken_images, f"{docname}: images without a natural size: {broken_images}"
-    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
-    assert tab.page.locator("h1").count() >= 1, f"{docname}: no title"
-    assert not tab.errors, f"{docname}:\n" + "\n".join(tab.errors)
 
 
 def test_chinese_text_is_drawn_with_a_chinese_font(site: Site, tab: Tab) -> None:
@@ -323,14 +181,14 @@ def test_chinese_text_is_drawn_with_a_chinese_font(site: Site, tab: Tab) -> None
 def test_charts_fit_their_column_with_alt_text_and_caption(width: int, site: Site, browser: Any) -> None:
     """Every chart is an SVG image no wider than its column, with alt text and a caption; on a phone it still
     fills the column (so its text is not shrunk further than the column requires)."""
-    context, tab = _open_tab(browser, site.url)
+    context, tab = open_tab(browser, site.url)
     context.set_default_timeout(TIMEOUT_MS)
     tab.page.set_viewport_size({"width": width, "height": 900})
     seen = 0
     try:
         for docname in [p for p in PAGES if p.startswith("chapters/")]:
             tab.goto(site.page(docname))
-            _wait_for_images(tab)
+            wait_for_images(tab)
             found = tab.page.evaluate(
                 """() => Array.from(document.querySelectorAll('figure.pl-chart')).map(f => {
                     const img = f.querySelector('img'); const column = f.parentElement.getBoundingClientRect();
@@ -373,7 +231,7 @@ def test_citation_links_land_on_their_clause(site: Site, links: Crawl, tab: Tab)
     """Every citation on one profile, and a sample of the others, scrolls to an element with that id."""
     citations = _citations(links)
     assert citations, "no citation links (href containing sources.html#) in the book"
-    profile = f"{XSS_PROFILE}.html" if f"{XSS_PROFILE}.html" in {p for p, _ in citations} else citations[0][0]
+    profile = f"{CITED_PROFILE}.html" if f"{CITED_PROFILE}.html" in {p for p, _ in citations} else citations[0][0]
     chosen = sorted({url for page, url in citations if page == profile})
     others = sorted({url for page, url in citations if page != profile} - set(chosen))
     step = max(1, len(others) // SAMPLE_CITATIONS)
@@ -479,50 +337,3 @@ def test_downloads_exist_and_open(site: Site, links: Crawl) -> None:
             book.close()
         else:
             assert json.loads(body.decode("utf-8")), f"{name}: empty"
-
-
-# ---------------------------------------------------------------------------- rule text is text
-
-
-def _inject(root: Path) -> None:
-    """Put script into a note of a rule file and into the cleaned text of its notice."""
-    rule = root / XSS_RULE
-    text = rule.read_text(encoding="utf-8")
-    marker = "note: The notice does not divide the fiscal subsidy between levels of government."
-    assert marker in text, f"{XSS_RULE}: the note to inject into has changed"
-    rule.write_text(text.replace(marker, f"note: '{marker[6:]} {PAYLOAD} {ATTRIBUTE_PAYLOAD}'"), encoding="utf-8")
-    source = root / "sources" / "guizhou-2021" / "clean.txt"
-    source.write_text(source.read_text(encoding="utf-8").rstrip("\n") + PAYLOAD + "\n", encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def xss_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A copy of the project whose rule text and source text contain script, built into HTML."""
-    root = tmp_path_factory.mktemp("xss")
-    for name in ("rules", "sources", "notebooks"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copytree(REPO / "book", root / "book", ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
-    _inject(root)
-    command = [sys.executable, "-m", "policylib.book", "--only", Path(XSS_PROFILE).name, "--jobs", "1"]
-    env = {**os.environ, "POLICYLIB_HOME": str(root)}
-    proc = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    html = root / "book" / "_build" / "html"
-    with serve(html) as url:
-        yield Site(html, url)
-
-
-@pytest.mark.parametrize("docname", [XSS_PROFILE, "sources"])
-def test_rule_text_is_shown_not_run(docname: str, xss_site: Site, browser: Any) -> None:
-    raw = (xss_site.root / f"{docname}.html").read_text(encoding="utf-8")
-    assert "window.__pwned=1" in raw, f"{docname}: the injected text is not on the page at all"
-    assert PAYLOAD not in raw and "<img src=x" not in raw, f"{docname}: rule text reached the page unescaped"
-    context, tab = _open_tab(browser, xss_site.url)
-    try:
-        tab.goto(xss_site.page(docname))
-        assert tab.page.evaluate("typeof window.__pwned") == "undefined", f"{docname}: injected script ran"
-        assert PAYLOAD in tab.page.inner_text("body"), f"{docname}: the rule text is not shown as text"
-        if docname == XSS_PROFILE:
-            assert ATTRIBUTE_PAYLOAD in tab.page.inner_text("body"), f"{docname}: quoted text is not shown as text"
-    finally:
-        context.close()

@@ -5,15 +5,12 @@ snake_case identifier in the text a reader sees."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from shared_book import MISSING, Site, Tab
 
 from policylib import calculator, catalogue, training
-from tests import test_browser as book
-
-MISSING, Site, Tab = book.MISSING, book.Site, book.Tab
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
@@ -23,38 +20,6 @@ VISIBLE = "sel => Array.from(document.querySelectorAll(sel)).filter(e => e.check
 SET_PERSON = ("([key, event, day]) => { const f = PolicylibCalculatorForm; f.state.rules = key; f.state.event = event; "
               "f.state.paid = day; f.state.categories = PolicylibCalculator.data.categories.map(c => c.id); "
               "f.render(); }")
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    """The book's HTML (built by the pipeline if not up to date), served locally."""
-    from policylib.book import pipeline
-
-    paths = pipeline.Paths(book.REPO)
-    try:
-        pipeline.build_html(paths, echo=lambda _: None)
-    except pipeline.BookBuildError as exc:
-        pytest.fail(f"the book's HTML does not build: {exc}", pytrace=False)
-    with book.serve(paths.html) as url:
-        yield Site(paths.html, url)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(book.CHROMIUM), args=book.CHROMIUM_ARGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def tab(browser: Any, site: Site) -> Iterator[Tab]:
-    context, opened = book._open_tab(browser, site.url)
-    yield opened
-    context.close()
 
 
 def _ids() -> set[str]:

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from policylib.daycount import (
     CONVENTIONS,
-    DEFAULT_CONVENTION,
     UNITS,
     Convention,
     Period,
@@ -67,12 +66,6 @@ conventions = st.sampled_from(CONVENTIONS)
 
 
 # --- conventions ---------------------------------------------------------------------------
-
-
-def test_conventions() -> None:
-    assert CONVENTIONS == ("civil-code", "inclusive")
-    assert DEFAULT_CONVENTION == "civil-code"
-    assert UNITS == ("days", "months")
 
 
 def test_describe_cites_civil_code() -> None:

@@ -7,8 +7,9 @@ quote (planted in the cleaned source too, so that it still verifies), the notice
 corrections' reasons — gets a numbered payload: HTML with script, a ``javascript:`` link,
 markdown emphasis and link syntax, a ``{{ }}`` substitution, a MyST role and math. The book is built
 (the notebooks and the HTML) and every page, and the search results for the profile's title, are
-opened in Chromium: no script runs, no dialog opens, no element comes from a payload, and wherever a
-payload's number is shown the payload follows it as written.
+opened in Chromium: no script runs, no dialog opens, no element comes from a payload, no payload's markup
+stands unescaped in a page's HTML file, and wherever a payload's number is shown the payload follows it as
+written.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_browser import MISSING, browser, serve  # noqa: F401  (browser: the shared Chromium fixture)
+from shared_book import MISSING, copy_project, serve
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
@@ -89,10 +90,9 @@ def _edit_yaml(path: Path, planted: Planted) -> dict[str, Any]:
 
 def make_hostile_project(root: Path) -> tuple[Planted, str]:
     """A copy of the project under ``root`` with payloads planted; returns them and the rule file's source id."""
-    for name in ("sources", "notebooks"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copytree(REPO / "book", root / "book", ignore=shutil.ignore_patterns("_build", "*.ipynb", ".hashes.json"))
+    copy_project(root, book_ignore=("*.ipynb", ".hashes.json"))
     rules = root / "rules"
+    shutil.rmtree(rules)
     rules.mkdir()
     local = []
     for path in sorted((REPO / "rules").glob("*.yaml")):
@@ -171,6 +171,10 @@ INSPECT = r"""() => {
 }"""
 
 
+# A payload's markup as it would stand in the HTML file had it not been escaped.
+RAW_MARKUP = re.compile(r"<script>window\.__pwned|<img src=x onerror")
+
+
 # Markup shown as text where the book's own HTML was escaped twice.
 ESCAPED_MARKUP = re.compile(r"</?(?:p|strong|em|br|small|code|table|tr|td|th|span|a|ul|li|div|details)\b[^>]*>"
                             r"|&(?:lt|gt|amp|quot|#\d+);")
@@ -210,7 +214,7 @@ class Visit:
     dialogs: list[str]
 
 
-def _visit(browser: Any, hostile: Hostile, url: str, ready: str | None = None) -> Visit:  # noqa: F811
+def _visit(browser: Any, hostile: Hostile, url: str, ready: str | None = None) -> Visit:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     dialogs: list[str] = []
@@ -232,13 +236,15 @@ def _visit(browser: Any, hostile: Hostile, url: str, ready: str | None = None) -
     return Visit(found["text"], found["injected"], found["pwned"], dialogs)
 
 
-def test_every_page_shows_the_payloads_as_text(hostile: Hostile, browser: Any) -> None:  # noqa: F811
+def test_every_page_shows_the_payloads_as_text(hostile: Hostile, browser: Any) -> None:
     seen_anywhere: set[int] = set()
     names = hostile.planted.numbers("name_en") | hostile.planted.numbers("name_zh")
     for docname in [*hostile.pages, "genindex"]:
         visit = _visit(browser, hostile, f"{hostile.url}/{urllib.parse.quote(docname)}.html")
         assert visit.pwned == "undefined" and not visit.dialogs, f"{docname}: script ran ({visit.dialogs})"
         assert not visit.injected, f"{docname}: elements from rule text: {visit.injected}"
+        raw = (hostile.html / f"{docname}.html").read_text(encoding="utf-8")
+        assert not RAW_MARKUP.search(raw), f"{docname}: rule text reached the page's HTML unescaped"
         seen, problems = _literal_problems(visit.text)
         assert not problems, f"{docname}: rule text not shown as written:\n" + "\n".join(problems)
         assert not _double_escaped(visit.text), f"{docname}: the book's markup shown as text"
@@ -254,7 +260,7 @@ SEARCH_DONE = ("() => { const s = document.querySelector('#search-results .searc
                " return s !== null && s.innerText.trim().length > 0; }")
 
 
-def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit]:  # noqa: F811
+def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit]:
     visit = _visit(browser, hostile, f"{hostile.url}/search.html?q={urllib.parse.quote(query)}", SEARCH_DONE)
     assert visit.pwned == "undefined" and not visit.dialogs, f"search {query!r}: script ran ({visit.dialogs})"
     assert not visit.injected, f"search {query!r}: elements from rule text: {visit.injected}"
@@ -263,7 +269,7 @@ def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit
     return seen, visit
 
 
-def test_search_results_show_the_title_as_text(hostile: Hostile, browser: Any) -> None:  # noqa: F811
+def test_search_results_show_the_title_as_text(hostile: Hostile, browser: Any) -> None:
     # The whole title: what Sphinx matches against its section titles (shown with innerHTML).
     profile = _visit(browser, hostile, f"{hostile.url}/{hostile.profile}.html").text
     title = next(line.strip() for line in profile.splitlines() if "coverage year" in line and MARK.search(line))

@@ -1,26 +1,25 @@
-"""The book as readers see it, in a real browser (Chromium via Playwright): the overview answers with working
-clause links, nothing wider than its column on a laptop or a phone, no internal ids in visible text, and
-sorting and filtering on the big tables."""
+"""The book as readers see it, in a real browser (Chromium via Playwright): every page loads cleanly, is no wider
+than its column on a laptop or a phone and shows no internal ids in its text; the overview answers with working
+clause links, and the big tables sort and filter."""
 
 from __future__ import annotations
 
 import re
 import urllib.parse
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from shared_book import MISSING, REPO, Site, Tab
+from test_browser import PAGES, fetch, wait_for_images
 
 from policylib import catalogue
-from tests.test_browser import MISSING, PAGES, Site, Tab, _open_tab, browser, fetch, site  # noqa: F401
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
-REPO = Path(__file__).resolve().parent.parent
 OVERVIEW = "chapters/overview"
-WIDTHS = (1400, 390)
+LAPTOP, PHONE = 1400, 390
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 # Visible text nodes of the article, outside code and preformatted blocks (literals for maintainers).
@@ -78,13 +77,6 @@ def _rule_ids() -> set[str]:
     return ids
 
 
-@pytest.fixture
-def tab(browser: Any, site: Site) -> Any:  # noqa: F811
-    context, opened = _open_tab(browser, site.url)
-    yield opened
-    context.close()
-
-
 def _ids(html: bytes) -> set[str]:
     class Ids(HTMLParser):
         def __init__(self) -> None:
@@ -99,7 +91,7 @@ def _ids(html: bytes) -> set[str]:
     return parser.ids
 
 
-def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(site: Site, tab: Tab) -> None:  # noqa: F811
+def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(site: Site, tab: Tab) -> None:
     tab.goto(site.page(OVERVIEW))
     rows = tab.page.locator("table.pl-glance tbody tr")
     entries = catalogue.local_entries()
@@ -128,9 +120,48 @@ def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(si
     assert f"profiles/{entries[0].jurisdiction}-{entries[0].year}" in tab.page.url
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_nothing_is_wider_than_its_column(width: int, site: Site, browser: Any) -> None:  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": 900})
+# The rule-file reference names the file's fields for the maintainers who write rule files.
+FIELD_REFERENCE = {"schema"}
+# Addresses and file names quoted from a source are not ids.
+URL = re.compile(r"\S+://\S+|\S+/\S+|[\w.-]+\.(?:txt|ya?ml|md|csv|json|xlsx|s?html?)\b")
+
+
+def _id_leaks(texts: list[str], rule_ids: set[str]) -> list[str]:
+    found = []
+    for text in (URL.sub(" ", t) for t in texts):
+        words = set(re.findall(r"[A-Za-z0-9_]+", text))
+        found += [f"{hit!r} in {text[:80]!r}" for hit in sorted(set(SNAKE.findall(text)) | (words & rule_ids))]
+    return found
+
+
+@pytest.fixture(scope="module")
+def rule_ids() -> set[str]:
+    found = _rule_ids()
+    assert found, "no ids found in the rule files"
+    return found
+
+
+@pytest.mark.parametrize("docname", [*PAGES, "genindex", "search"])
+def test_page_loads_cleanly(docname: str, site: Site, tab: Tab, rule_ids: set[str]) -> None:
+    """No console error, failed or outside request; every image has a size; no script injected; on a laptop
+    nothing is wider than its column, and the text shows no internal id."""
+    tab.page.set_viewport_size({"width": LAPTOP, "height": 900})
+    tab.goto(site.page(docname) + ("?q=" + urllib.parse.quote("低保") if docname == "search" else ""))
+    broken_images = wait_for_images(tab)
+    assert not broken_images, f"{docname}: images without a natural size: {broken_images}"
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.page.locator("h1").count() >= 1, f"{docname}: no title"
+    assert not tab.errors, f"{docname}:\n" + "\n".join(tab.errors)
+    if docname in PAGES:
+        too_wide = tab.page.evaluate(TOO_WIDE)
+        assert not too_wide, f"{docname} at {LAPTOP} px:\n" + "\n".join(too_wide[:40])
+    if docname in PAGES and docname not in FIELD_REFERENCE:
+        leaks = _id_leaks(tab.page.evaluate(VISIBLE_TEXT), rule_ids)
+        assert not leaks, f"{docname}: {len(leaks)} internal ids in visible text:\n" + "\n".join(leaks[:60])
+
+
+def test_nothing_is_wider_than_its_column_on_a_phone(site: Site, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": PHONE, "height": 900})
     page = context.new_page()
     problems = []
     try:
@@ -139,29 +170,10 @@ def test_nothing_is_wider_than_its_column(width: int, site: Site, browser: Any) 
             problems += [f"{docname}: {p}" for p in page.evaluate(TOO_WIDE)]
     finally:
         context.close()
-    assert not problems, f"at {width} px:\n" + "\n".join(problems[:40])
+    assert not problems, f"at {PHONE} px:\n" + "\n".join(problems[:40])
 
 
-# The rule-file reference names the file's fields for the maintainers who write rule files.
-FIELD_REFERENCE = {"schema"}
-# Addresses and file names quoted from a source are not ids.
-URL = re.compile(r"\S+://\S+|\S+/\S+|[\w.-]+\.(?:txt|ya?ml|md|csv|json|xlsx|s?html?)\b")
-
-
-def test_no_internal_ids_in_visible_text(site: Site, tab: Tab) -> None:  # noqa: F811
-    rule_ids = _rule_ids()
-    assert rule_ids, "no ids found in the rule files"
-    found = []
-    for docname in (p for p in PAGES if p not in FIELD_REFERENCE):
-        tab.goto(site.page(docname))
-        for text in (URL.sub(" ", t) for t in tab.page.evaluate(VISIBLE_TEXT)):
-            words = set(re.findall(r"[A-Za-z0-9_]+", text))
-            hits = set(SNAKE.findall(text)) | (words & rule_ids)
-            found += [f"{docname}: {hit!r} in {text[:80]!r}" for hit in sorted(hits)]
-    assert not found, f"{len(found)} internal ids in visible text:\n" + "\n".join(found[:60])
-
-
-def test_big_tables_sort_and_filter_offline(site: Site, tab: Tab) -> None:  # noqa: F811
+def test_big_tables_sort_and_filter_offline(site: Site, tab: Tab) -> None:
     tab.goto(site.page("chapters/assisted_groups"))
     table = tab.page.locator("table.pl-table").filter(has=tab.page.locator("th.pl-sortable")).first
     assert table.count() == 1, "the assisted-groups matrix has no sorting"
