@@ -9,8 +9,12 @@ CPU time beside wall time (the machine is shared: wall time alone is inflated by
 * ``policylib check`` over the whole project, as a subprocess;
 * ``policylib quote`` of one person, as a subprocess.
 
-Usage: ``python benchmarks/scale.py [--n 4 20 100 1000] [--keep] [--check]``. ``--check`` exits non-zero
-when a target of the issue "Speed and scale" is missed (at N = 1,000: every table in 3 s, the check in 60 s).
+With ``--build-up-to N``, the book is also built (``benchmarks/build.py``: clean, no change, one rule file
+changed, one note edited, the clean build's cost per jurisdiction-year) for each project of at most N.
+
+Usage: ``python benchmarks/scale.py [--n 4 20 100 1000] [--build-up-to 100] [--keep] [--check]``.
+``--check`` exits non-zero when a target of the issue "Speed and scale" is missed (at N = 1,000: every
+table in 3 s, the check in 60 s; at N = 100, a clean book in 4 minutes, one rule file changed in 30 s).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import synthetic  # noqa: E402 - a sibling script, found once its folder is on the path
 
 TARGETS = {1000: {"tables_wall": 3.0, "check_wall": 60.0}}
+BUILD_TARGETS = {100: {"clean": 240.0, "one rule file changed": 30.0}}
 
 # Run in a fresh interpreter inside the synthetic project: loads the catalogue cold, then times the tables.
 TABLES_SCRIPT = """
@@ -99,12 +104,19 @@ def _policylib(*args: str) -> list[str]:
     return [sys.executable, "-m", "policylib.cli", *args]
 
 
-def build_figures(root: Path, n: int) -> dict[str, Any]:
-    """Book-build timings for a synthetic project (none measured here)."""
-    return {}
+def build_figures(root: Path, n: int, jobs: int) -> dict[str, Any]:
+    """Book-build timings for a synthetic project (``benchmarks/build.py``'s builds): clean, no change,
+    one rule file changed, one note edited, and the clean build per jurisdiction-year."""
+    import build  # a sibling script; imported here so that a run without builds does not need it
+
+    figures = build.measure(root, jobs)
+    return {name: {"wall": round(t.wall, 2), "cpu": round(t.cpu, 2)}
+            for name, t in figures.items() if isinstance(t, build.Timing)} | {
+        "per jurisdiction-year": {"wall": round(figures["per jurisdiction-year"][0], 2),
+                                  "cpu": round(figures["per jurisdiction-year"][1], 2)}}
 
 
-def measure(root: Path, n: int) -> dict[str, Any]:
+def measure(root: Path, n: int, build_jobs: int | None = None) -> dict[str, Any]:
     """Every figure for one synthetic project of ``n`` jurisdiction-years at ``root``."""
     figures: dict[str, Any] = {"n": n}
     done, _ = run(_python(TABLES_SCRIPT), root)
@@ -124,7 +136,7 @@ def measure(root: Path, n: int) -> dict[str, Any]:
     paid = f"{year}-06-10"
     done, figures["quote"] = run(_policylib("quote", jurisdiction, year, "--paid", paid, "--json"), root)
     figures["quote"]["ok"] = done.returncode == 0
-    figures["build"] = build_figures(root, n)
+    figures["build"] = build_figures(root, n, build_jobs) if build_jobs else {}
     figures["load"] = _load()
     return figures
 
@@ -140,7 +152,8 @@ def _line(figures: dict[str, Any]) -> str:
             f"  one profile's tables:  {pair('profile')} (process {figures['profile']['process']['wall']:.2f} s)\n"
             f"  policylib check:       {pair('check')}{'' if figures['check']['ok'] else '  FAILED'}\n"
             f"  policylib quote:       {pair('quote')}{'' if figures['quote']['ok'] else '  FAILED'}"
-            + (f"\n  book: {figures['build']}" if figures["build"] else ""))
+            + "".join(f"\n  book, {name + ':':<23} {f['wall']:.1f} s wall / {f['cpu']:.1f} s CPU"
+                      for name, f in figures["build"].items()))
 
 
 def missed(figures: dict[str, Any]) -> list[str]:
@@ -151,6 +164,9 @@ def missed(figures: dict[str, Any]) -> list[str]:
         out.append(f"N = {figures['n']}: tables {figures['tables']['wall']} s > {target['tables_wall']} s")
     if "check_wall" in target and figures["check"]["wall"] > target["check_wall"]:
         out.append(f"N = {figures['n']}: check {figures['check']['wall']} s > {target['check_wall']} s")
+    for name, limit in BUILD_TARGETS.get(figures["n"], {}).items():
+        if name in figures["build"] and figures["build"][name]["wall"] > limit:
+            out.append(f"N = {figures['n']}: book build, {name}, {figures['build'][name]['wall']} s > {limit} s")
     if not figures["check"]["ok"] or not figures["quote"]["ok"]:
         out.append(f"N = {figures['n']}: check or quote failed")
     return out
@@ -161,13 +177,16 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[4, 20, 100, 1000], help="numbers of jurisdiction-years")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic projects (their paths are printed)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--build-up-to", type=int, default=0, metavar="N",
+                        help="also build the book (clean, no change, one file changed) for each N up to this")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="build workers")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="policylib-scale-"))
     problems: list[str] = []
     try:
         for n in args.n:
             root = synthetic.make_project(base / f"n{n}", n)
-            figures = measure(root, n)
+            figures = measure(root, n, args.jobs if n <= args.build_up_to else None)
             print(_line(figures), flush=True)
             problems += missed(figures)
             if args.keep:
