@@ -7,6 +7,11 @@ without a recognition date after each window a rule tests; every payment day of 
 before the domain up to the payment day, plus one long before it. Conditions are piecewise constant
 in these days, so the days of the domain exhaust every region of the table.
 
+The event days of one payment day are not tried one by one: they fall into a few intervals on which
+every condition is constant (:func:`_regions`), and each interval is tried through its first day,
+counted for all of its days. The findings are those of trying every day (``_check_table(rules,
+exhaustive=True)``): the same rules, the same first person of each finding, the same counts.
+
 Found for each region: two rules of one tier that both apply (an overlap, unless one ``overrides``
 the other) or no rule at all inside the domain (a gap, to be covered by an explicit not-stated rule).
 """

@@ -120,7 +120,8 @@ def _mutant(rules: RuleSet, rng: random.Random, kind: str) -> RuleSet | None:
 def _mutants() -> list[tuple[str, RuleSet]]:
     rng = random.Random(20261203)
     out = []
-    for path in [*SEEDS, *FICTIONAL[-1:]]:
+    # of the fictional files, the one whose persons have few profiles (the other's facts multiply them)
+    for path in [*SEEDS, *(p for p in FICTIONAL if p.parent.name.startswith("xugou"))]:
         rules = _load(path)
         made = 0
         while made < MUTANTS_PER_FILE:
@@ -192,7 +193,8 @@ def test_what_the_regions_find_holds_for_that_person(compared: list) -> None:
             if finding.kind == "overlap":
                 assert winners == finding.rules, (name, finding)
             else:
-                assert not winners and table.select(rules, cols, tablecheck.CONVENTION).rule[0] == -1, (name, finding)
+                chosen = table.select(rules, cols, tablecheck.CONVENTION)
+                assert not winners and chosen.rule[0] == -1 and not chosen.open[0], (name, finding)
             checked += 1
     assert checked >= 20
 
