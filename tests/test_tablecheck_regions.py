@@ -24,7 +24,9 @@ from policylib.model import RuleSet
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted(p for p in (ROOT / "rules").glob("*-*.yaml") if not p.name.startswith("national"))
 FICTIONAL = sorted((ROOT / "tests" / "fictional").glob("*/rules.yaml"))
-MUTANTS_PER_FILE = 10
+ADDED_KINDS = ("paid_within", "paid_after", "born_between", "event_in_coverage_year", "event_before_coverage_year",
+               "age_below", "age_at_least", "recognised_after_window")
+MUTANTS_PER_FILE = len(ADDED_KINDS)  # each added kind once per file
 SHORT_DOMAIN_DAYS = 150  # the longest domain a mutant keeps (the full enumeration grows with its square)
 
 
@@ -36,10 +38,6 @@ def _load(path: Path) -> RuleSet:
 
 def _shift(day: dt.date | None, rng: random.Random, most: int) -> dt.date | None:
     return None if day is None else day + dt.timedelta(days=rng.randint(-most, most))
-
-
-ADDED_KINDS = ("paid_within", "paid_after", "born_between", "event_in_coverage_year", "event_before_coverage_year",
-               "age_below", "age_at_least", "recognised_after_window")
 
 
 def _condition(rng: random.Random, data: dict[str, Any], rule: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -73,8 +71,8 @@ def _mutant(rules: RuleSet, rng: random.Random, kind: str) -> RuleSet | None:
     windows = data["enrolment"]["windows"]
     period = data["coverage"]["period"]
     start_rules = data["coverage"]["start_rules"]
-    changes = ["condition", *(rng.choice(["window", "period", "length", "length", "bound", "bound", "drop",
-                                          "override", "condition"]) for _ in range(rng.randint(1, 3)))]
+    changes = ["condition", *(rng.choice(["window", "period", "length", "length", "bound", "bound", "override",
+                                          "override", "drop", "condition"]) for _ in range(rng.randint(1, 3)))]
     for change in rng.sample(changes, len(changes)):
         if change == "window" and windows:
             window = rng.choice(windows)
@@ -230,7 +228,7 @@ def test_every_condition_is_constant_on_each_region(compared: list) -> None:
     """Each person of the full grid gets, from every condition of every rule, what the first person of
     its region gets; and the regions' weights count the grid's persons."""
     tried = 0
-    for name, rules, _, _ in compared[::3]:
+    for name, rules, _, _ in compared[::4]:
         first, last = (table.day(d) for d in table.domain(rules))
         conds = [c for r in rules.coverage.start_rules for c in r.when]
         profiles = list(itertools.product(tablecheck._recognition_points(rules), tablecheck._fact_points(rules),
@@ -263,4 +261,4 @@ def test_every_condition_is_constant_on_each_region(compared: list) -> None:
                         if a is not None:
                             assert (a[region] == b).all(), (name, circumstance, cond)
                 tried += 1
-    assert tried >= 40
+    assert tried >= 30
