@@ -154,7 +154,7 @@ def _grid(rules: RuleSet, circumstance: str, first: int, last: int) -> tuple[np.
     return paid, event
 
 
-# What a condition reads: the payment day, and which dates (a missing recognition date falls back to birth).
+# Whether a condition of each kind reads the payment day (see policylib.table.condition).
 _READS_PAID = {"paid_in_window": True, "paid_after_window": True, "paid_after_period": True,
                "recognised_after_window": False, "age_at_least": False, "age_below": False,
                "paid_within": True, "paid_after": True, "born_between": False, "event_in_coverage_year": False,
@@ -164,6 +164,7 @@ _READS_PAID = {"paid_in_window": True, "paid_after_window": True, "paid_after_pe
 
 
 def _dates_read(cond: Condition) -> set[str]:
+    """The dates a condition reads (a recognition date not given falls back to birth)."""
     if cond.kind == "recognised_after_window":
         return {"recognised", "born"}
     if cond.kind in ("age_at_least", "age_below"):
@@ -175,6 +176,7 @@ def _dates_read(cond: Condition) -> set[str]:
 
 
 def _reads_paid(cond: Condition) -> bool:
+    """Whether a condition reads the payment day, itself or as the date it names."""
     return _READS_PAID[cond.kind] or (cond.event == "paid" and bool(_dates_read(cond)))
 
 
