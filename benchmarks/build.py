@@ -12,50 +12,28 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import synthetic  # the sibling benchmark module
+import synthetic  # the sibling benchmark modules
+from timing import Timing, run_timed
 
 # Issue 11's targets, in seconds: (at the seeds, at N = 100).
 TARGETS = {"clean": (30.0, 240.0), "no change": (1.0, None), "one rule file changed": (10.0, 30.0),
            "one note edited": (10.0, 30.0)}
 
 
-@dataclass(frozen=True)
-class Timing:
-    """One build: wall and CPU seconds (the build and every process it started), load before it."""
-
-    wall: float
-    cpu: float
-    load: tuple[float, float, float]
-
-
 def run_build(root: Path, jobs: int) -> Timing:
     """Run ``python -m policylib.book`` on the copy; exit on failure."""
-    env = {**os.environ, "POLICYLIB_HOME": str(root)}
-    load = os.getloadavg()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "policylib.book", "--jobs", str(jobs)],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
-    )
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    proc, timing = run_timed([sys.executable, "-m", "policylib.book", "--jobs", str(jobs)], root)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"build failed (exit {proc.returncode})")
-    return Timing(wall, cpu, load)
+    return timing
 
 
 def change_one_rule_file(root: Path) -> Path:

@@ -13,14 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import synthetic
+from timing import run_timed
 
 MODES = ("pool", "dask")
 
@@ -42,24 +40,15 @@ def execute(root: Path, mode: str, jobs: int, only: list[str]) -> None:
     print(json.dumps(digests))
 
 
-def cpu_seconds(usage: resource.struct_rusage) -> float:
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed_run(root: Path, mode: str, jobs: int, only: list[str]) -> tuple[float, float, dict[str, str]]:
     """Wall and CPU seconds of one run in a child process, and the digests of what it wrote."""
     command = [sys.executable, __file__, "--execute", mode, "--root", str(root), "--jobs", str(jobs)]
     command += [arg for name in only for arg in ("--only", name)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, env={**os.environ, "POLICYLIB_HOME": str(root)}, capture_output=True,
-                          text=True, check=False)
-    wall = time.perf_counter() - start
-    cpu = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - cpu_seconds(before)
+    done, timing = run_timed(command, root)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"{mode} run failed (exit {done.returncode})")
-    return wall, cpu, json.loads(done.stdout.strip().splitlines()[-1])
+    return timing.wall, timing.cpu, json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def load() -> str:

@@ -22,19 +22,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import synthetic  # noqa: E402 - a sibling script, found once its folder is on the path
+import synthetic  # noqa: E402 - sibling scripts, found once their folder is on the path
+from timing import Timing, run_timed  # noqa: E402
 
 TARGETS = {1000: {"tables_wall": 3.0, "check_wall": 60.0}}
 BUILD_TARGETS = {100: {"clean": 240.0, "one rule file changed": 30.0}}
@@ -83,17 +82,10 @@ def _load() -> str:
     return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(command: list[str], root: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, float]]:
     """Run a command in the synthetic project; its wall and CPU time (the child's user + system)."""
-    env = {**os.environ, "POLICYLIB_HOME": str(root), "PYTHONHASHSEED": "0"}
-    cpu, wall = _children_cpu(), time.perf_counter()
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
-    return done, {"wall": round(time.perf_counter() - wall, 3), "cpu": round(_children_cpu() - cpu, 3)}
+    done, timing = run_timed(command, root, PYTHONHASHSEED="0")
+    return done, {"wall": round(timing.wall, 3), "cpu": round(timing.cpu, 3)}
 
 
 def _python(script: str, *args: str) -> list[str]:
@@ -111,7 +103,7 @@ def build_figures(root: Path, n: int, jobs: int) -> dict[str, Any]:
 
     figures = build.measure(root, jobs)
     return {name: {"wall": round(t.wall, 2), "cpu": round(t.cpu, 2)}
-            for name, t in figures.items() if isinstance(t, build.Timing)} | {
+            for name, t in figures.items() if isinstance(t, Timing)} | {
         "per jurisdiction-year": {"wall": round(figures["per jurisdiction-year"][0], 2),
                                   "cpu": round(figures["per jurisdiction-year"][1], 2)}}
 
