@@ -124,16 +124,21 @@ def entries(directory: Path | None = None) -> list[Entry]:
     """
     out = []
     for path in rule_paths(directory):
-        try:
-            entry = _loaded(path)[1]
-        except RuleFileError as exc:
-            if not _SKIP_BROKEN[0]:
-                raise
-            _SKIPPED[path] = exc
-            continue
-        if entry is not None:
-            out.append(entry)
+        loaded = _loaded_or_skipped(path)
+        if loaded is not None and loaded[1] is not None:
+            out.append(loaded[1])
     return sorted(out, key=lambda e: (LEVEL_ORDER[e.level], e.jurisdiction, e.year))
+
+
+def _loaded_or_skipped(path: Path) -> tuple[Model, Entry | None] | None:
+    """:func:`_loaded`, or None for a broken file while broken files are skipped (it is then recorded)."""
+    try:
+        return _loaded(path)
+    except RuleFileError as exc:
+        if not _SKIP_BROKEN[0]:
+            raise
+        _SKIPPED[path] = exc
+        return None
 
 
 def _entry(model: RuleSet | NationalStandard | Categories, path: Path) -> Entry | None:
@@ -194,12 +199,9 @@ def national_standards(directory: Path | None = None) -> list[NationalStandard]:
     """National minimum standards (the files ``national-<year>.yaml``), by standard year."""
     models = []
     for path in sorted((directory or rules_dir()).glob("national-*.yaml")):
-        try:
-            models.append(load_file(path))
-        except RuleFileError as exc:
-            if not _SKIP_BROKEN[0]:
-                raise
-            _SKIPPED[path] = exc
+        loaded = _loaded_or_skipped(path)
+        if loaded is not None:
+            models.append(loaded[0])
     return sorted((m for m in models if isinstance(m, NationalStandard)), key=lambda m: m.standard_year)
 
 
