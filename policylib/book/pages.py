@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 import re
 import shutil
@@ -148,7 +149,7 @@ def _top_headings(lines: Sequence[str]) -> dict[int, str]:
     """
     found = {i: m.group(1) for i, line in enumerate(lines) if (m := _TOP.match(line.strip()))}
     indices = sorted(found)
-    for before, after in zip(indices, indices[1:], strict=False):
+    for before, after in itertools.pairwise(indices):
         if _number(found[after]) - _number(found[before]) != 2:
             continue
         for k in range(before + 1, after):
@@ -246,9 +247,7 @@ def _reprint_paths(lines: Sequence[str]) -> list[tuple[str, ...] | None]:
     for i, line in enumerate(lines):
         if not line.strip():
             continue
-        if m := _YEAR.match(line):
-            current = (m.group(1),)
-        elif m := _DOCUMENT_HEADING.match(line):  # a document quoted on its own, e.g. 国办发〔2024〕38号
+        if (m := _YEAR.match(line)) or (m := _DOCUMENT_HEADING.match(line)):
             current = (m.group(1),)
         paths[i] = current
     return paths
@@ -416,7 +415,8 @@ def _meta_rows(meta: Any) -> list[tuple[str, object]]:
     rows.append(("Document number", esc(number)))
     if meta.document_number and meta.document_number_note:
         rows[-1] = ("Document number", esc(f"{meta.document_number} ({meta.document_number_note})"))
-    place = meta.jurisdiction_zh + (f", {meta.province}" if meta.province and meta.province != meta.jurisdiction_zh else "")
+    in_province = meta.province and meta.province != meta.jurisdiction_zh
+    place = meta.jurisdiction_zh + (f", {meta.province}" if in_province else "")
     rows += [
         ("Level", esc(f"{LEVEL_GLOSS.get(meta.level, meta.level)}: {place}")),
         ("Coverage year", meta.coverage_year if meta.coverage_year else "not applicable"),
@@ -786,10 +786,14 @@ def downloads_page(files: Sequence[Path], version: Version | None = None) -> str
             stem = file.split(".")[0]
             out.append(f"### {md(TABLE_DESCRIPTIONS.get(stem, stem.replace('_', ' ')))}\n")
             out.append(f"File: {md(file)}\n")
-            out.append("\n".join(
-                f"- {_column_name(c['column'])}: {md(c['meaning'])} ({md(', '.join(x for x in (c['unit'], c['type']) if x))})"
-                for c in columns) + "\n")
+            out.append("\n".join(_column_line(c) for c in columns) + "\n")
     return "\n".join(out)
+
+
+def _column_line(column: dict[str, str]) -> str:
+    """One column of a download, as a list item: its name, meaning, unit and type."""
+    kind = ", ".join(x for x in (column["unit"], column["type"]) if x)
+    return f"- {_column_name(column['column'])}: {md(column['meaning'])} ({md(kind)})"
 
 
 def _column_name(name: str) -> str:

@@ -24,6 +24,7 @@ import copy
 import hashlib
 import json
 import logging
+import multiprocessing.util
 import os
 import re
 import shutil
@@ -37,13 +38,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
+from policylib.book.config import ConfigError, config_path, load_config
 from policylib.book.lock import build_lock
 from policylib.book.stopping import signals_deferred, stop_trees, worker_signals
-from policylib.book.config import ConfigError, config_path, load_config
 from policylib.paths import ENV_HOME, project_root
 
 if TYPE_CHECKING:
     import nbformat
+
+    from policylib.book.kernel import KeptKernel
 
 FORMAT_VERSION = 1
 KERNEL_NAME = "python3"
@@ -445,7 +448,8 @@ def write_book_files(paths: Paths, jobs: Sequence[Job], *, generated: Iterable[s
     write_if_changed(paths.book / "_toc.yml", header + _yaml(toc(jobs)))
     if any(job.template.part == PROFILES for job in jobs):
         write_if_changed(paths.book / f"{PROFILES_PAGE}.md", profiles_page(jobs))
-    pages = {name: title for name, title in {INTRO_PAGE: book_title(paths), **REFERENCE_PAGES}.items() if name not in generated}
+    written = {INTRO_PAGE: book_title(paths), **REFERENCE_PAGES}
+    pages = {name: title for name, title in written.items() if name not in generated}
     pages |= {name: title for name, (_, title) in PART_PAGES.items()}
     (paths.book / EXTRA_DIR).mkdir(parents=True, exist_ok=True)  # html_extra_path must exist
     for name, title in pages.items():
@@ -762,6 +766,7 @@ class _Outcome:
     seconds: float
     text: str | None = None
     error: str | None = None
+    kernels: int = 0  # kernels the executing process had started by then (0: a kernel of its own)
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -890,17 +895,32 @@ def silence_output() -> None:
     os.close(devnull)
 
 
+# The kernel a pool worker keeps for the notebooks it executes (None in any other process).
+_KEPT: KeptKernel | None = None
+
+
 def _worker_init(root: str) -> None:
     """Per-process set-up of a pool worker: :func:`worker_environment`, kernel noise kept off the
-    terminal, and signals left to the build (which ends its workers and their kernels itself)."""
+    terminal, signals left to the build (which ends its workers and their kernels itself), and a
+    kernel kept for all its notebooks (:mod:`policylib.book.kernel`), stopped when the worker exits."""
+    global _KEPT
     worker_signals()
     worker_environment(root)
     silence_output()
+    from policylib.book.kernel import KeptKernel
+
+    _KEPT = KeptKernel(KERNEL_NAME)
+    multiprocessing.util.Finalize(_KEPT, _KEPT.close, exitpriority=10)
 
 
-def execute(task: Task) -> _Outcome:
-    """Execute one notebook; return its normalised text or a one-line failure description."""
+def execute(task: Task, kept: KeptKernel | None = None) -> _Outcome:
+    """Execute one notebook; return its normalised text or a one-line failure description.
+
+    On ``kept`` (default: the pool worker's kernel, if this process is one), reset before the notebook
+    and replaced after a failure; otherwise on a kernel of its own.
+    """
     start = time.perf_counter()
+    kept = kept if kept is not None else _KEPT
     try:
         import nbformat
         import papermill
@@ -909,6 +929,12 @@ def execute(task: Task) -> _Outcome:
         nb = nbformat.read(task.template, as_version=4)
         template = copy.deepcopy(nb)
         fill_markdown(nb, task.fields)
+        engine: dict[str, Any] = {}
+        if kept is not None:
+            from policylib.book.kernel import ENGINE
+
+            kept.prepare(task.cwd)
+            engine = {"engine_name": ENGINE, "kept": kept}
         try:
             executed = papermill.execute_notebook(
                 nb,
@@ -920,23 +946,36 @@ def execute(task: Task) -> _Outcome:
                 log_output=False,
                 request_save_on_cell_execute=False,
                 cwd=task.cwd,
+                **engine,
             )
         except PapermillExecutionError as exc:
             where = template_cell(template, task.parameters, exc.cell_index)
             message = _describe_failure(task, where, exc.source, f"{exc.ename}: {exc.evalue}")
-            return _Outcome(task.output, time.perf_counter() - start, error=message)
+            return _failed(task, start, message, kept)
         found = find_error(executed)
         if found is not None:
             index, source, error = found
             message = _describe_failure(task, template_cell(template, task.parameters, index), source, error)
-            return _Outcome(task.output, time.perf_counter() - start, error=message)
+            return _failed(task, start, message, kept)
         text = dumps(normalise(executed, task.output))
-        return _Outcome(task.output, time.perf_counter() - start, text=text)
+        return _Outcome(task.output, time.perf_counter() - start, text=text, kernels=_started(kept))
     except Exception as exc:
         params = json.dumps(task.parameters, ensure_ascii=False, sort_keys=True)
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         message = f"{task.label} (template {task.template_label}, parameters {params}): {type(exc).__name__}"
-        return _Outcome(task.output, time.perf_counter() - start, error=f"{message}: {detail}" if detail else message)
+        return _failed(task, start, f"{message}: {detail}" if detail else message, kept)
+
+
+def _started(kept: KeptKernel | None) -> int:
+    return kept.started if kept is not None else 0
+
+
+def _failed(task: Task, start: float, message: str, kept: KeptKernel | None) -> _Outcome:
+    """A failure outcome; a kept kernel is stopped, so that the next notebook starts clean."""
+    started = _started(kept)
+    if kept is not None:
+        kept.close()
+    return _Outcome(task.output, time.perf_counter() - start, error=message, kernels=started)
 
 
 def _remove_stale(paths: Paths, jobs: Sequence[Job], hashes: dict[str, dict[str, str]]) -> list[str]:

@@ -1,0 +1,77 @@
+"""A pool worker keeps one kernel for its notebooks and resets it between them (policylib.book.kernel).
+
+Each notebook must come out with the bytes a kernel of its own gives it: nothing a notebook defined,
+printed or counted is seen by the next one, and a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from policylib.book import pipeline
+
+# The first notebook leaves what a kept kernel could leak: a variable, output history, a working
+# directory, a changed module attribute of its own namespace, and a count of executions.
+LEAVES = [
+    "secret = 41\nsecret + 1",
+    "import os\nos.chdir('/')\nos.getcwd()",
+    "_i, len(Out)",
+]
+# The second notebook shows what it finds: none of it.
+FINDS = [
+    "sorted(k for k in globals() if k == 'secret' or k.startswith('_i') and k[2:].isdigit())",  # only its own
+    "import os\nos.path.basename(os.getcwd())",
+    "len(In), len(Out)",
+]
+FAILS = ["left = 'behind'", "1 / 0"]
+
+
+def _task(root: Path, name: str, sources: list[str]) -> pipeline.Task:
+    folder = root / name
+    folder.mkdir()
+    template = folder / "template.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(source) for source in sources]), template)
+    return pipeline.Task(
+        template=str(template),
+        template_label=f"{name}/template.ipynb",
+        output=f"{name}/out.ipynb",
+        label=f"book/{name}/out.ipynb",
+        parameters={},
+        fields={},
+        cwd=str(folder),
+    )
+
+
+def _cells(text: str) -> list[tuple[int | None, list[str]]]:
+    nb = nbformat.reads(text, as_version=4)
+    return [
+        (cell.execution_count, [out.get("data", {}).get("text/plain", "") for out in cell.outputs])
+        for cell in nb.cells
+    ]
+
+
+def test_one_kernel_runs_every_notebook_of_a_worker_as_a_fresh_one_would(tmp_path: Path) -> None:
+    tasks = [_task(tmp_path, "leaves", LEAVES), _task(tmp_path, "finds", FINDS), _task(tmp_path, "again", FINDS)]
+    outcomes = {o.output: o for o in pipeline.run_tasks(tasks, 1, tmp_path)}
+    assert all(o.error is None for o in outcomes.values()), outcomes
+    assert {o.kernels for o in outcomes.values()} == {1}  # three notebooks, one kernel
+    for task in tasks:
+        fresh = pipeline.execute(task)  # this process is no pool worker: a kernel of its own
+        assert fresh.kernels == 0
+        assert outcomes[task.output].text == fresh.text, task.output
+    found = _cells(outcomes["finds/out.ipynb"].text or "")
+    assert found == [(1, ["['_i1']"]), (2, ["'finds'"]), (3, ["(4, 2)"])]
+    assert _cells(outcomes["again/out.ipynb"].text or "")[1] == (2, ["'again'"])
+
+
+def test_a_failed_notebook_leaves_nothing_to_the_next(tmp_path: Path) -> None:
+    tasks = [_task(tmp_path, "fails", FAILS), _task(tmp_path, "finds", ["'left' in globals()", "len(In)"])]
+    outcomes = {o.output: o for o in pipeline.run_tasks(tasks, 1, tmp_path)}
+    failed = outcomes["fails/out.ipynb"]
+    assert failed.error is not None and "cell 2 of 2 `1 / 0` raised ZeroDivisionError" in failed.error
+    after = outcomes["finds/out.ipynb"]
+    assert after.error is None and after.kernels == 2  # the failed notebook's kernel was replaced
+    assert _cells(after.text or "") == [(1, ["False"]), (2, ["3"])]
