@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from policylib import catalogue, compare, daycount, engine, table
+from policylib import anchors, catalogue, compare, daycount, engine, table
 from policylib.model import Citation, Cited, Condition, RuleSet, Start
 from policylib.wording import FACT_WORDS, person_words
 
@@ -104,14 +104,14 @@ def export_rules(rules: RuleSet) -> dict[str, Any]:
         })
     cited = list(_all_cited(rules))
     sources = {rules.source} | {c.source for v in cited for c in v.cite if c.source}
-    anchors = {f"{c.source or rules.source}\n{c.clause}": compare.anchor(c.source or rules.source, c.clause)
-               for v in cited for c in v.cite}
+    clause_urls = {f"{c.source or rules.source}\n{c.clause}": anchors.clause_url(
+                   anchors.anchor(c.source or rules.source, c.clause), base="") for v in cited for c in v.cite}
     return {
         "key": f"{rules.jurisdiction}-{rules.coverage_year}",
         "jurisdiction": rules.jurisdiction, "year": rules.coverage_year, "name_en": rules.name_en,
         "name_zh": rules.name_zh, "source": rules.source,
         "documents": {s: engine._document(s) for s in sorted(sources)},
-        "anchors": dict(sorted(anchors.items())),
+        "clause_urls": dict(sorted(clause_urls.items())),
         "cut_off": engine._cut_off(rules.source),
         "first_payment": first.isoformat(),
         "period": {**_cited(period), "start": _date(period.start), "end": _date(period.end)},

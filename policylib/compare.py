@@ -2,8 +2,9 @@
 
 Every table iterates over the catalogue, so a new rule file appears in every table without code
 changes. Each figure row carries its citation (``source``, ``clause`` and ``anchor``, the HTML
-anchor of the clause on the book's sources page). What a notice does not state stays missing
-(``<NA>``/``NaT``) and is labelled ``not stated`` in a status column; it is never filled.
+anchor of the clause on its source's page in the book, :mod:`policylib.anchors`). What a notice does
+not state stays missing (``<NA>``/``NaT``) and is labelled ``not stated`` in a status column; it is
+never filled.
 
 A table of jurisdiction-years takes ``keys`` (``(jurisdiction, year)`` pairs) to give those rows only,
 reading only their rule files (a profile page asks for its own). The rows of a rule file are worked out once
@@ -14,11 +15,8 @@ categories, so every table grows linearly with the number of jurisdiction-years.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from policylib import catalogue, datadict, daycount, engine, national, tablecheck, wording
+from policylib.anchors import anchor, clause_link, clause_url
 from policylib.check import cited_objects
 from policylib.datadict import Version
 from policylib.loader import RuleFileError
@@ -62,7 +61,6 @@ __all__ = [
     "with_urls",
 ]
 
-SOURCES_PAGE = "../sources.html"
 NOT_STATED = wording.NOT_STATED
 NO_RULE = "no rule stated"
 FALLBACK = "as for ordinary residents"
@@ -109,26 +107,6 @@ CHANGE_COLUMNS = [
 _SKIP_IN_CHANGES = {"cite", "note", "interpretation", "refers_to", "schema_version", "coverage_year", "source"}
 
 # --------------------------------------------------------------------------- citations
-
-
-def _slug(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[\W_]+", "-", text).strip("-")
-
-
-def anchor(source_id: str, clause: str) -> str:
-    """HTML anchor id of a clause on the sources page, e.g. ``guizhou-2021--四-二-3``.
-
-    Letters, digits and CJK characters are kept; brackets, punctuation and spaces become ``-``;
-    runs of dashes collapse. Source and clause are joined by ``--``.
-    """
-    clause_part = _slug(clause) or "c" + hashlib.sha1(clause.encode("utf-8")).hexdigest()[:8]
-    return f"{_slug(source_id)}--{clause_part}"
-
-
-def clause_link(source_id: str, clause: str) -> str:
-    """Link from a chapter or profile page (one directory below the book root) to a clause."""
-    return f"{SOURCES_PAGE}#{anchor(source_id, clause)}"
 
 
 def _cite(value: Cited | None, default_source: str) -> dict[str, str | None]:
@@ -1247,11 +1225,12 @@ def rules_json(version: Version | None = None) -> str:
 
 def with_urls(df: pd.DataFrame, base_url: str) -> pd.DataFrame:
     """The table with a ``url`` column after ``anchor`` (``<x>_url`` after ``<x>_anchor``): the clause's
-    address on the Sources page, absolute when ``base_url`` (the book's published address) is given."""
+    address on its source's page (:func:`policylib.anchors.clause_url`), absolute when ``base_url`` (the book's
+    published address) is given."""
     out = df.copy()
     for column in [c for c in df.columns if c == "anchor" or str(c).endswith("_anchor")]:
         url = str(column).removesuffix("anchor") + "url"
-        values = [f"{base_url}sources.html#{a}" if isinstance(a, str) and a else None for a in df[column]]
+        values = [clause_url(a, base_url) if isinstance(a, str) and a else None for a in df[column]]
         out.insert(out.columns.get_loc(column) + 1, url, pd.Series(values, dtype=object, index=df.index))
     return out
 

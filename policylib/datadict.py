@@ -80,10 +80,11 @@ _IDENT = {
     "name_zh": Column("name in Chinese, as written in the notice"),
     "name_en": Column("jurisdiction name in English"),
     "level": Column("administrative level of the jurisdiction (province, city, county)"),
-    "source": Column("source document id (a folder under sources/; its text is on the book's Sources page)"),
+    "source": Column("source document id (a folder under sources/; its text has its own page in the book, "
+                     "listed on the Sources page)"),
     "clause": Column("clause of the source cited for the row, e.g. 四（二）3"),
-    "anchor": Column("anchor of the cited clause on the book's Sources page"),
-    "url": Column("full address of the cited clause on the book's Sources page"),
+    "anchor": Column("anchor of the cited clause on its source's page in the book"),
+    "url": Column("full address of the cited clause on its source's page in the book"),
     "status": Column("stated, or not stated (with the document the notice refers to)"),
     "note": Column("note of the encoding, in plain words"),
     "reading": Column("the reading encoded where the clause is ambiguous"),
@@ -201,8 +202,8 @@ _COLUMNS: dict[str, Column] = {
 _SUFFIXES = (
     ("_status", "{}: stated, or not stated (with the document the notice refers to)", ""),
     ("_clause", "{}: clause of the source cited", ""),
-    ("_anchor", "{}: anchor of the cited clause on the book's Sources page", ""),
-    ("_url", "{}: full address of the cited clause on the book's Sources page", ""),
+    ("_anchor", "{}: anchor of the cited clause on its source's page in the book", ""),
+    ("_url", "{}: full address of the cited clause on its source's page in the book", ""),
     ("_at_least", "{}: true when the figure is a floor (不低于), not an exact amount", ""),
     ("_gloss", "{} in plain English", ""),
 )

@@ -6,7 +6,7 @@ so a quote containing ``<script>`` is shown as text, never run. Markup built her
 ``markupsafe.Markup``); any plain ``str`` handed to a helper, or joined to ``Html``, is escaped. What a notice does not
 state is shown with a "not stated" badge and what the notice refers to, never filled in.
 
-Links to clauses go to the book's sources page (:func:`policylib.compare.clause_link`), one click from
+Links to clauses go to their source's page in the book (:func:`policylib.anchors.clause_link`), one click from
 any figure. Output is deterministic: no ids, no timestamps, rows in the order given.
 """
 
@@ -24,9 +24,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from policylib import wording
+from policylib.anchors import clause_link
 from policylib.book.markup import template_env
 from policylib.book.mime import DATA_MIME
-from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, clause_link, condition_words
+from policylib.compare import CIRCUMSTANCE_GLOSS, FALLBACK, NO_RULE, NOT_STATED, condition_words
 
 __all__ = [
     "Column",
@@ -155,7 +156,7 @@ def status_cell(status: object) -> Html:
 
 
 def clause(source: object, clause_path: object) -> Html:
-    """A link to a clause on the sources page, shown as ``§clause``; a badge when there is no clause."""
+    """A link to a clause on its source's page, shown as ``§clause``; a badge when there is no clause."""
     if is_missing(source) or is_missing(clause_path):
         return badge("no clause")
     return link(f"§{clause_path}", clause_link(str(source), str(clause_path)), title=f"{source} {clause_path}")

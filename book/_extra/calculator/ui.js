@@ -263,9 +263,9 @@
     return dd;
   }
   function clauseLink(rs, c) {
-    var a = rs.anchors[c.source + "\n" + c.clause];
-    var link = el("a", { href: "sources.html" + (a ? "#" + a : ""), title: c.source + " " + c.clause }, "§" + c.clause);
-    return link;
+    var source = c.source || rs.source;
+    var url = rs.clause_urls[source + "\n" + c.clause];
+    return el("a", { href: url || "sources.html", title: source + " " + c.clause }, "§" + c.clause);
   }
   function payerWords(payer) {
     if (!payer) return "a payer not stated in this notice";
