@@ -328,9 +328,10 @@ def source_dir(source_id: str) -> Path:
     return path
 
 
-def source_ids() -> list[str]:
-    """Ids of all sources (sub-directories of ``sources/`` holding a meta.yaml), sorted."""
-    root = sources_dir()
+def source_ids(directory: Path | None = None) -> list[str]:
+    """Ids of all sources (sub-directories of ``directory``, by default ``sources/``, holding a meta.yaml),
+    sorted."""
+    root = sources_dir() if directory is None else directory
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / META_FILE).is_file())

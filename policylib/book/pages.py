@@ -1,12 +1,16 @@
-"""Generated pages of the book: introduction, sources with one anchor per clause, glossary, downloads,
+"""Generated pages of the book: introduction, sources (an index and one page per document, with one anchor
+per clause), glossary, downloads,
 and the rule-file reference (:mod:`policylib.book.schema_page`).
 
 The pages are built from the catalogue, the rule files and the cleaned source texts, and written
 only when their bytes change (:func:`write_pages`). HTML blocks come from Jinja2 macros with
 autoescaping (``policylib/data/templates/pages.html``); text put into markdown is escaped as literal
 text (:func:`policylib.book.markup.md_text`).
-every clause of every source gets the anchor id ``policylib.compare.anchor(source_id, clause)``,
-so that citations across the book (``sources.html#<anchor>``) land on their clause.
+
+The Sources page is an index of the source documents; each document has its own page,
+``sources/<slug>.md`` (:func:`policylib.anchors.source_page`), on which every clause gets the anchor id
+``policylib.anchors.anchor(source_id, clause)``, so that citations across the book
+(:func:`policylib.anchors.clause_url`) land on their clause.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from policylib.anchors import SOURCES_DIR, source_page
 from policylib.book.config import base_url
 from policylib.book.markup import md_text, template_env
 from policylib.datadict import Version, build_version
@@ -45,10 +50,13 @@ __all__ = [
     "main",
     "md",
     "parse_clauses",
+    "source_document_page",
+    "source_order",
     "source_segments",
     "sources_page",
     "stable_xlsx",
     "write_pages",
+    "write_source_pages",
 ]
 
 # --------------------------------------------------------------------------- clause parsing
@@ -370,6 +378,11 @@ CLAUSE_STYLE = """<style>
 </style>
 """
 
+KIND_LABEL = {  # short, for the Sources page's table
+    "official_notice": "official notice (正式通知)",
+    "secondary_reprint": "press reprints (转载摘录), secondary",
+    "statute": "statute (法律)",
+}
 KIND_GLOSS = {
     "official_notice": "official notice (正式通知)",
     "secondary_reprint": "secondary evidence: sentences quoted in press reprints (转载摘录), not the official text",
@@ -384,21 +397,32 @@ LEVEL_GLOSS = {
 
 
 def source_label(source_id: str) -> str:
-    """MyST label of a source's section on the sources page."""
+    """MyST label of a source document's page."""
     return f"source-{source_id}"
+
+
+def source_order(ids: Sequence[str], notices: Iterable[str | None]) -> list[str]:
+    """The source ids in the Sources page's order: the local notices as ``notices`` gives them (catalogue
+    order; repeats, unknown ids and None skipped), then the other sources in the order of ``ids``."""
+    known = set(ids)
+    ordered = list(dict.fromkeys(s for s in notices if s in known))
+    first = set(ordered)
+    return ordered + [s for s in ids if s not in first]
 
 
 def _source_order() -> list[str]:
     """Local notices in catalogue order, then the other sources by id."""
     from policylib import catalogue, sources
 
-    ids = sources.source_ids()
-    ordered: list[str] = []
-    for entry in catalogue.local_entries():
-        source = catalogue.rules(entry.jurisdiction, entry.year).source
-        if source in ids and source not in ordered:
-            ordered.append(source)
-    return ordered + [s for s in ids if s not in ordered]
+    notices = (catalogue.rules(e.jurisdiction, e.year).source for e in catalogue.local_entries())
+    return source_order(sources.source_ids(), notices)
+
+
+def _place(meta: Any) -> str:
+    """Level and place of a source, e.g. ``county (县): 东乡族自治县, 甘肃省``."""
+    in_province = meta.province and meta.province != meta.jurisdiction_zh
+    place = meta.jurisdiction_zh + (f", {meta.province}" if in_province else "")
+    return f"{LEVEL_GLOSS.get(meta.level, meta.level)}: {place}"
 
 
 def _meta_rows(meta: Any) -> list[tuple[str, object]]:
@@ -415,10 +439,8 @@ def _meta_rows(meta: Any) -> list[tuple[str, object]]:
     rows.append(("Document number", esc(number)))
     if meta.document_number and meta.document_number_note:
         rows[-1] = ("Document number", esc(f"{meta.document_number} ({meta.document_number_note})"))
-    in_province = meta.province and meta.province != meta.jurisdiction_zh
-    place = meta.jurisdiction_zh + (f", {meta.province}" if in_province else "")
     rows += [
-        ("Level", esc(f"{LEVEL_GLOSS.get(meta.level, meta.level)}: {place}")),
+        ("Level", esc(_place(meta))),
         ("Coverage year", meta.coverage_year if meta.coverage_year else "not applicable"),
         ("Kind", esc(KIND_GLOSS.get(meta.kind, meta.kind))),
     ]
@@ -453,46 +475,80 @@ def _segment_html(source_id: str, segment: Segment) -> str:
     return str(_macro("clause", ident, segment.clause, [p for p in paragraphs if p]))
 
 
-def sources_page() -> str:
-    """The sources page: each cleaned text by clause, with its metadata and manual corrections."""
+def sources_page(order: Sequence[str] | None = None) -> str:
+    """The Sources page: how the texts are split into clauses, then a row per source document linking to its
+    page (``order``: the source ids, by default the local notices in catalogue order, then the others)."""
     from policylib import sources
 
+    rows = []
+    for source_id in _source_order() if order is None else order:
+        meta = sources.load_meta(source_id)
+        rows.append([
+            f"{{doc}}`{role_text(meta.title)} <{source_page(source_id)}>`",
+            md(_place(meta)),
+            md(KIND_LABEL.get(meta.kind, meta.kind)),
+            md(meta.issued.isoformat() if meta.issued else _not_stated(None)),
+            md(meta.document_number or _not_stated(None)),
+        ])
     out = [
         HEADER,
         "# Sources\n",
-        "The cleaned texts (`clean.txt`) of every notice the rules cite, split into clauses by the "
-        "notice's own headings: 一、 (top level), （一） (second level) and 1. (third level), so "
+        "The cleaned texts (`clean.txt`) of every notice the rules cite, one page per document, split into "
+        "clauses by the notice's own headings: 一、 (top level), （一） (second level) and 1. (third level), so "
         "that a clause path such as 四（二）3 reads part 四, item （二）, point 3. Text before the "
         "first heading is 序言 (preamble), the title lines 标题, a signature block 落款; a notice "
         "that issues a plan keeps its cover notice as 印发通知. Every clause has its own anchor: the "
-        "citations in the profiles and chapters link here. The statute is split by article, the "
-        "national reprints by year. Manual corrections of the received texts are listed under each "
-        "source.\n",
-        CLAUSE_STYLE,
+        "citations in the profiles and chapters link to it. The statute is split by article, the "
+        "national reprints by year. Each document's page lists the manual corrections of its received text.\n",
+        _table(["Document", "Level and place", "Kind", "Date issued", "Document number"], rows),
     ]
-    for source_id in _source_order():
-        meta = sources.load_meta(source_id)
-        out.append(f"({source_label(source_id)})=\n## {md(meta.title)}\n")
-        if meta.kind == "secondary_reprint":
-            out.append(
-                ":::{warning}\nSecondary evidence: sentences as quoted in press reprints and "
-                "mirrors, not the official text. Figures cited from here are marked as secondary.\n:::\n"
-            )
-        out.append(_html_table(_meta_rows(meta), "policylib-source-meta"))
-        out.append(f"### Text: {md(meta.jurisdiction_zh)} {md(source_id)}\n")
-        for segment in source_segments(source_id):
-            out.append(_segment_html(source_id, segment))
-        corrections = sources.load_corrections(source_id)
-        out.append(f"### Manual corrections: {md(source_id)}\n")
-        if corrections:
-            out.append(
-                "Repairs of transmission damage, applied to the received text before cleaning "
-                "(↵ is a line break):\n"
-            )
-            out.append(_corrections_html(corrections))
-        else:
-            out.append("None: the cleaned text comes from the received text by the cleaning rules alone.\n")
     return "\n".join(out)
+
+
+def source_document_page(source_id: str) -> str:
+    """A source document's page: its metadata, its cleaned text by clause (one anchor per clause) and the
+    manual corrections of its received text."""
+    from policylib import sources
+
+    meta = sources.load_meta(source_id)
+    out = [
+        HEADER,
+        f"({source_label(source_id)})=\n# {md(meta.title)}\n",
+        "One of the {doc}`sources <../sources>`: the cleaned text by clause; each clause's path links to it.\n",
+    ]
+    if meta.kind == "secondary_reprint":
+        out.append(
+            ":::{warning}\nSecondary evidence: sentences as quoted in press reprints and "
+            "mirrors, not the official text. Figures cited from here are marked as secondary.\n:::\n"
+        )
+    out += [CLAUSE_STYLE, _html_table(_meta_rows(meta), "policylib-source-meta"),
+            f"## Text: {md(meta.jurisdiction_zh)} {md(source_id)}\n"]
+    out += [_segment_html(source_id, segment) for segment in source_segments(source_id)]
+    corrections = sources.load_corrections(source_id)
+    out.append("## Manual corrections\n")
+    if corrections:
+        out.append(
+            "Repairs of transmission damage, applied to the received text before cleaning "
+            "(↵ is a line break):\n"
+        )
+        out.append(_corrections_html(corrections))
+    else:
+        out.append("None: the cleaned text comes from the received text by the cleaning rules alone.\n")
+    return "\n".join(out)
+
+
+def write_source_pages(book: Path, order: Sequence[str]) -> list[str]:
+    """Write the page of each source in ``order`` under ``book``, delete the pages of sources that are gone;
+    return the files written or kept (relative to ``book``)."""
+    from policylib.book.pipeline import write_if_changed
+
+    kept = [f"{source_page(s)}.md" for s in order]
+    for source_id, rel in zip(order, kept, strict=True):
+        write_if_changed(book / rel, source_document_page(source_id))
+    for stale in (book / SOURCES_DIR).glob("*.md"):
+        if stale.relative_to(book).as_posix() not in kept:
+            stale.unlink()
+    return kept
 
 
 # --------------------------------------------------------------------------- intro page
@@ -552,7 +608,8 @@ def intro_page(title: str) -> str:
         "how to {doc}`add a jurisdiction <add-jurisdiction>`, the {doc}`rule file reference <schema>`, "
         "a {doc}`glossary <glossary>`, the "
         "{doc}`sources <sources>` and the {doc}`downloads <downloads>`.\n",
-        "Every figure is cited: a link takes you to its clause on the {doc}`sources <sources>` page. "
+        "Every figure is cited: a link takes you to its clause on its document's page (the "
+        "{doc}`sources <sources>` list them). "
         "What a notice does not state is shown as *not stated*, with the document it refers to where "
         "it names one; it is never filled in.\n",
         "## Jurisdiction-years covered\n",
@@ -758,7 +815,8 @@ def downloads_page(files: Sequence[Path], version: Version | None = None) -> str
         "`about` sheet, `rules.json` in its `version` field, and the data dictionary in its first row.\n",
         "Every comparison table of the book, as CSV (UTF-8 with byte-order mark, opens in Excel) and "
         "as XLSX. Each figure row carries its citation: `source`, `clause`, `anchor` (the clause's "
-        "anchor on the {doc}`sources <sources>` page) and `url` (its address). Values a notice does not state "
+        "anchor on its document's page, listed under {doc}`sources <sources>`) and `url` (its address). "
+        "Values a notice does not state "
         "are empty, with `not stated` in the status column. Amounts are whole yuan; a figure that is a floor "
         "or a ceiling keeps its flag beside it (`…_at_least`, `…_upper_bound`). A text cell that begins with "
         "`=`, `+`, `-` or `@` is written with a leading apostrophe in the CSV (and as text in the XLSX), so that "
@@ -803,20 +861,23 @@ def _column_name(name: str) -> str:
 
 # --------------------------------------------------------------------------- writing
 
-GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")  # the pages write_pages writes
+# the pages write_pages writes, besides one per source document under sources/ (write_source_pages)
+GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")
 
 
 def write_pages(book: Path, title: str) -> list[str]:
-    """Write the generated pages and downloads under ``book``; return the files (relative, sorted)."""
+    """Write the generated pages (one per source document besides) and downloads under ``book``; return the
+    files (relative, sorted)."""
     from policylib import calculator
     from policylib.book.pipeline import write_if_changed
     from policylib.book.schema_page import schema_page
 
     version = build_version(project_root())
     files = export_downloads(book / DOWNLOADS_DIR, version)
+    order = _source_order()
     pages = {
         "intro": intro_page(title),
-        "sources": sources_page(),
+        "sources": sources_page(order),
         "glossary": glossary_page(),
         "downloads": downloads_page(files, version),
         "schema": schema_page(),
@@ -824,7 +885,8 @@ def write_pages(book: Path, title: str) -> list[str]:
     for name, text in pages.items():
         write_if_changed(book / f"{name}.md", text)
     files += calculator.write(book)
-    rel = [f"{name}.md" for name in pages] + [p.relative_to(book).as_posix() for p in files]
+    rel = [f"{name}.md" for name in pages] + write_source_pages(book, order)
+    rel += [p.relative_to(book).as_posix() for p in files]
     return sorted(rel)
 
 
