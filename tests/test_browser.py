@@ -26,7 +26,7 @@ from shared_book import MISSING, REPO, TIMEOUT_MS, Site, Tab, open_tab
 CJK_FONT = re.compile(r"CJK|WenQuanYi|WQY|Droid Sans Fallback|AR PL|Source Han|Sarasa", re.IGNORECASE)
 CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 CITED_PROFILE = "profiles/guizhou-2021"  # every citation on this profile is followed
-CITATION = "sources.html#"
+CITATION = re.compile(r"(?:^|/)sources/[a-z0-9-]+\.html#.")  # a clause on its source document's page
 DOWNLOAD_TYPES = (".csv", ".xlsx", ".json")
 SAMPLE_CITATIONS = 20
 
@@ -224,13 +224,13 @@ def test_no_broken_internal_links(links: Crawl) -> None:
 
 def _citations(links: Crawl) -> list[tuple[str, str]]:
     """(page, absolute URL) of every citation link, once per page and target."""
-    return sorted({(page, url) for page, href, url in links.links if CITATION in href})
+    return sorted({(page, url) for page, href, url in links.links if CITATION.search(href)})
 
 
 def test_citation_links_land_on_their_clause(site: Site, links: Crawl, tab: Tab) -> None:
     """Every citation on one profile, and a sample of the others, scrolls to an element with that id."""
     citations = _citations(links)
-    assert citations, "no citation links (href containing sources.html#) in the book"
+    assert citations, "no citation links (href to sources/<source>.html#<clause>) in the book"
     profile = f"{CITED_PROFILE}.html" if f"{CITED_PROFILE}.html" in {p for p, _ in citations} else citations[0][0]
     chosen = sorted({url for page, url in citations if page == profile})
     others = sorted({url for page, url in citations if page != profile} - set(chosen))
@@ -252,6 +252,26 @@ def test_citation_links_land_on_their_clause(site: Site, links: Crawl, tab: Tab)
         if landed:
             missed.append(f"{url.removeprefix(site.url + '/')}: {landed}")
     assert not missed, "\n".join(missed)
+
+
+def test_the_sources_index_links_every_source_page_and_each_holds_its_clauses(site: Site, links: Crawl) -> None:
+    """The Sources page links each source document's page; the page answers and carries its clauses' anchors,
+    and the profiles' citations of that source point there."""
+    from policylib import anchors, sources
+
+    index = site.page("sources")
+    linked = {url for page, _, url in links.links if f"{site.url}/{page}" == index}
+    cited = {url.partition("#")[0] for _, url in _citations(links)}
+    ids = sources.source_ids()
+    assert ids
+    for source in ids:
+        page = site.page(anchors.source_page(source))
+        assert page in linked, f"the Sources page does not link {source}"
+        assert links.status.get(page) == 200, f"{page}: HTTP {links.status.get(page)}"
+        clauses = {i for i in links.ids[page] if i.startswith(f"{anchors.slug(source)}--")}
+        assert clauses, f"{page} holds no clause anchor"
+        assert not {i for i in links.ids[page] if "--" in i} - clauses, f"{page} holds another source's clauses"
+    assert cited <= {site.page(anchors.source_page(s)) for s in ids}
 
 
 # ---------------------------------------------------------------------------- search and downloads

@@ -5,6 +5,7 @@ snake_case identifier in the text a reader sees."""
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -103,6 +104,31 @@ def test_calculator_shows_no_ids(site: Site, tab: Tab) -> None:
             assert not _leaks(text, ids), (entry.key, circumstance, _leaks(text, ids))
             seen += 1
     assert seen > len(training.all_cases())
+    assert not tab.errors, tab.errors
+
+
+def test_calculator_clause_links_land_on_their_clause(site: Site, tab: Tab) -> None:
+    """Every clause link the calculator shows for the worked cases goes to an element with that id on its source
+    document's page (a citation that names no source cites the notice of its rule file)."""
+    from test_browser import fetch
+    from test_reader_pages import _ids as ids_of
+
+    pages: dict[str, set[str]] = {}
+    seen = 0
+    for case in training.all_cases():
+        tab.goto(f"{site.url}/{calculator.link(case.person, case.jurisdiction, case.year, '')}")
+        _calculator_text(tab)
+        hrefs = tab.page.locator("#pl-calc a").filter(has_text="§").evaluate_all("els => els.map(e => e.href)")
+        for href in hrefs:
+            page, _, fragment = href.partition("#")
+            assert re.search(r"/sources/[a-z0-9-]+\.html$", page) and fragment, f"{case.key}: {href}"
+            if page not in pages:
+                status, _, body = fetch(page)
+                assert status == 200, href
+                pages[page] = ids_of(body)
+            assert urllib.parse.unquote(fragment) in pages[page], f"{case.key}: {href} lands on no clause"
+            seen += 1
+    assert seen >= len(training.all_cases())
     assert not tab.errors, tab.errors
 
 

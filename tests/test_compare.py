@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from policylib import catalogue, compare, paths
+from policylib import anchors, catalogue, compare, paths
 from policylib.engine import CIRCUMSTANCES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,18 @@ def test_anchor_is_deterministic_and_never_empty() -> None:
 
 
 def test_clause_link() -> None:
-    assert compare.clause_link("guizhou-2021", "四（二）3") == "../sources.html#guizhou-2021--四-二-3"
+    assert compare.clause_link("guizhou-2021", "四（二）3") == "../sources/guizhou-2021.html#guizhou-2021--四-二-3"
+
+
+@pytest.mark.parametrize("source", ["guizhou-2021", "national-standards-reprints", "Some Source_2021"])
+@pytest.mark.parametrize("clause", ["四（二）3", "（）", "第一千二百五十九条", "2020", "一--二"])
+def test_a_clause_address_names_its_source_page(source: str, clause: str) -> None:
+    target = compare.anchor(source, clause)
+    page = f"{anchors.source_page(source)}.html"
+    assert anchors.clause_url(target, base="") == f"{page}#{target}"
+    assert anchors.clause_url(target) == compare.clause_link(source, clause) == f"../{page}#{target}"
+    assert anchors.clause_url(target, "https://example.org/book/") == f"https://example.org/book/{page}#{target}"
+    assert "--" not in anchors.slug(source)
 
 
 # --------------------------------------------------------------------------- financing

@@ -102,15 +102,24 @@ def test_a_column_without_a_description_is_refused() -> None:
         datadict.describe("financing", "Alpha 2030")
 
 
-def test_clause_addresses_are_full_urls(exported: Path) -> None:
+def test_clause_addresses_are_full_urls_to_the_source_page(exported: Path) -> None:
     rows = read_csv(exported / "financing.csv")
     assert rows
+    pages = set()
     for row in rows:
         for column in [c for c in row if c == "anchor" or c.endswith("_anchor")]:
-            url = row[column.removesuffix("anchor") + "url"]
-            assert url == (f"{BASE}sources.html#{row[column]}" if row[column] else "")
+            prefix = column.removesuffix("anchor")
+            source = row.get(f"{prefix}source") or row["source"]
+            url = row[f"{prefix}url"]
+            if not row[column]:
+                assert url == ""
+                continue
+            assert row[column] == compare.anchor(source, row[f"{prefix}clause"])
+            assert url == f"{BASE}sources/{source}.html#{row[column]}"
+            pages.add(source)
+    assert {"national-standards-reprints", "guizhou-2021"} <= pages
     relative = compare.with_urls(compare.financing_table(), "")
-    assert relative["url"].dropna().str.startswith("sources.html#").all()
+    assert relative["url"].dropna().str.fullmatch(r"sources/[a-z0-9-]+\.html#[^#]+").all()
 
 
 def test_the_version_comes_from_git_else_the_environment_else_unknown(

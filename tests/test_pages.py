@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from policylib import catalogue, compare
+from policylib import anchors, catalogue, compare, sources
 from policylib.book import pages, pipeline
 from policylib.check import cited_objects
 from policylib.model import NationalStandard, RuleSet
@@ -30,8 +30,17 @@ def all_citations() -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sources_page() -> str:
-    return pages.sources_page()
+def source_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A book directory holding the Sources page and the source documents' pages, as the generator writes them."""
+    book = tmp_path_factory.mktemp("book")
+    order = pages._source_order()
+    (book / "sources.md").write_text(pages.sources_page(order), encoding="utf-8")
+    pages.write_source_pages(book, order)
+    return book
+
+
+def _clause_ids(page: str) -> list[str]:
+    return re.findall(r'<div class="policylib-clause" id="([^"]+)"', page)
 
 
 @pytest.fixture
@@ -46,19 +55,62 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # --------------------------------------------------------------------------- clause anchors
 
 
-def test_every_cited_clause_has_an_anchor_on_the_sources_page(sources_page: str) -> None:
+def test_every_citation_lands_on_an_anchor_of_the_page_it_links(source_pages: Path) -> None:
+    """The address a citation links (from a chapter or profile) names a written page holding the clause's id."""
     citations = all_citations()
     assert len(citations) > 200
     kinds = {clause for _, _, clause, _ in citations}
     assert {"序言", "落款", "第一千二百五十九条", "2020", "四（二）", "二（一）1", "三（二）4"} <= kinds
-    ids = set(re.findall(r'<div class="policylib-clause" id="([^"]+)"', sources_page))
-    missing = sorted({(f, s, c) for f, s, c, _ in citations if compare.anchor(s, c) not in ids})
-    assert not missing, f"citations without an anchor on the sources page: {missing}"
+    chapter = source_pages / "chapters"
+    missing = []
+    for f, s, c, _ in citations:
+        target, _, fragment = compare.clause_link(s, c).partition("#")
+        page = (chapter / target).resolve().relative_to(source_pages.resolve()).with_suffix(".md")
+        if not (source_pages / page).is_file() or fragment not in _clause_ids(
+                (source_pages / page).read_text(encoding="utf-8")):
+            missing.append((f, s, c, page.as_posix()))
+    assert not missing, f"citations without an anchor on the page they link: {sorted(set(missing))}"
 
 
-def test_anchor_ids_are_unique(sources_page: str) -> None:
-    ids = re.findall(r' id="([^"]+)"', sources_page)
-    assert len(ids) == len(set(ids))
+def test_each_source_page_holds_its_own_clauses_once(source_pages: Path) -> None:
+    ids = sources.source_ids()
+    assert sorted(p.stem for p in (source_pages / "sources").glob("*.md")) == ids
+    for source_id in ids:
+        page = (source_pages / f"{anchors.source_page(source_id)}.md").read_text(encoding="utf-8")
+        meta = sources.load_meta(source_id)
+        assert f"(source-{source_id})=\n# {pages.md(meta.title)}\n" in page
+        clauses = _clause_ids(page)
+        wanted = {compare.anchor(source_id, seg.clause) for seg in pages.source_segments(source_id)}
+        assert set(clauses) == wanted and len(clauses) == len(wanted), source_id
+        every = re.findall(r' id="([^"]+)"', page)
+        assert len(every) == len(set(every))
+        assert "## Manual corrections" in page
+        assert ("Secondary evidence" in page) == (meta.kind == "secondary_reprint")
+
+
+def test_the_sources_page_lists_every_document_with_a_link_to_its_page(source_pages: Path) -> None:
+    index = (source_pages / "sources.md").read_text(encoding="utf-8")
+    assert 'class="policylib-clause"' not in index  # the texts are on the documents' pages only
+    rows = [line for line in index.splitlines() if line.startswith("| {doc}`")]
+    assert [re.search(r" <([^>]+)>`", row).group(1) for row in rows] == [
+        anchors.source_page(s) for s in pages._source_order()]
+    for source_id, row in zip(pages._source_order(), rows, strict=True):
+        meta = sources.load_meta(source_id)
+        assert (source_pages / f"{anchors.source_page(source_id)}.md").is_file()
+        assert pages.role_text(meta.title) in row and pages.md(meta.jurisdiction_zh) in row
+        assert pages.md(meta.document_number or "not stated") in row
+        assert pages.md(meta.issued.isoformat() if meta.issued else "not stated") in row
+    local = [catalogue.rules(e.jurisdiction, e.year).source for e in catalogue.local_entries()]
+    assert pages._source_order()[: len(set(local))] == list(dict.fromkeys(local))
+
+
+def test_the_pages_of_sources_that_are_gone_are_removed(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    (book / "sources").mkdir(parents=True)
+    (book / "sources" / "gone-2020.md").write_text("# Gone\n", encoding="utf-8")
+    (book / "sources" / "notes.txt").write_text("kept\n", encoding="utf-8")
+    assert pages.write_source_pages(book, ["civil-code"]) == ["sources/civil-code.md"]
+    assert sorted(p.name for p in (book / "sources").iterdir()) == ["civil-code.md", "notes.txt"]
 
 
 def test_notice_headings_at_three_levels_with_half_width_brackets() -> None:
@@ -122,7 +174,7 @@ def test_source_text_and_metadata_are_escaped(project: Path) -> None:
     clean.write_text(clean.read_text(encoding="utf-8") + "引文<script>alert(1)</script>结束\n", encoding="utf-8")
     corrections = project / "sources" / "guizhou-2021" / "corrections.yaml"
     corrections.write_text('- {original: "a<b>", corrected: "a", why: "stray <i>tag</i> & more"}\n', encoding="utf-8")
-    page = pages.sources_page()
+    page = pages.source_document_page("guizhou-2021")
     assert "引文&lt;script&gt;alert(1)&lt;/script&gt;结束" in page
     assert "<script>" not in page
     assert "<code>a&lt;b&gt;</code>" in page and "stray &lt;i&gt;tag&lt;/i&gt; &amp; more" in page
@@ -206,6 +258,7 @@ def test_write_pages_rewrites_nothing_when_nothing_changed(tmp_path: Path) -> No
     book = tmp_path / "book"
     written = pages.write_pages(book, pipeline.book_title(pipeline.Paths(REPO)))
     assert {"intro.md", "sources.md", "glossary.md", "downloads.md", "downloads/rules.json"} <= set(written)
+    assert {f"{anchors.source_page(s)}.md" for s in sources.source_ids()} <= set(written)
     stamps = {rel: (book / rel).stat().st_mtime_ns for rel in written}
     assert pages.write_pages(book, pipeline.book_title(pipeline.Paths(REPO))) == written
     assert {rel: (book / rel).stat().st_mtime_ns for rel in written} == stamps
@@ -277,6 +330,46 @@ def test_the_pipeline_regenerates_the_pages_only_when_their_inputs_change(projec
     (project / "rules" / "guizhou-2021.yaml").write_text("schema_version: 1\nnot: a rule file\n", encoding="utf-8")
     with pytest.raises(pipeline.BookBuildError, match="cannot generate the book's pages"):
         pipeline.write_generated_pages(paths, pipeline.file_digests(project), echo=messages.append)
+
+
+def _toc_sources(toc: dict) -> list[str]:
+    """The sections of the Sources page in a table of contents."""
+    reference = next(p for p in toc["parts"] if p["caption"] == pipeline.REFERENCE)
+    chapter = next(c for c in reference["chapters"] if c["file"] == "sources")
+    return [section["file"] for section in chapter.get("sections", [])]
+
+
+def test_the_table_of_contents_lists_the_source_pages_the_generator_writes(project: Path) -> None:
+    """The pipeline's list of source pages (its table of contents) and the pages written agree, in the Sources
+    page's order; a new source gets a page and an entry, a removed one loses both."""
+    paths = pipeline.Paths(project)
+
+    def build() -> tuple[list[str], list[str], list[str]]:
+        files = pipeline.file_digests(project)
+        pipeline.write_generated_pages(paths, files, echo=lambda _: None)
+        listed = pipeline.source_pages(project, pipeline.catalogue_entries(paths, pipeline._combine(files)))
+        written = sorted(p.relative_to(paths.book).with_suffix("").as_posix()
+                         for p in (paths.book / "sources").glob("*.md"))
+        index = re.findall(r" <(sources/[^>]+)>`", (paths.book / "sources.md").read_text(encoding="utf-8"))
+        return listed, written, index
+
+    listed, written, index = build()
+    assert sorted(listed) == written == [anchors.source_page(s) for s in sources.source_ids()]
+    assert index == listed == _toc_sources(pipeline.toc([], listed))
+    first = catalogue.local_entries()[0]
+    assert listed[0] == anchors.source_page(catalogue.rules(first.jurisdiction, first.year).source)
+
+    shutil.copytree(project / "sources" / "civil-code", project / "sources" / "extra-statute")
+    meta = project / "sources" / "extra-statute" / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("id: civil-code", "id: extra-statute"), encoding="utf-8")
+    listed, written, index = build()
+    assert "sources/extra-statute" in listed and sorted(listed) == written and index == listed
+
+    shutil.rmtree(project / "sources" / "extra-statute")
+    listed, written, index = build()
+    assert "sources/extra-statute" not in listed and sorted(listed) == written and index == listed
+    assert not (paths.book / "sources" / "extra-statute.md").exists()
+    assert pipeline.toc([])["parts"][-1]["chapters"] == [{"file": f} for f in pipeline.REFERENCE_PAGES]
 
 
 # --------------------------------------------------------------------------- rule-file reference

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 OVERVIEW = "chapters/overview"
 LAPTOP, PHONE = 1400, 390
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+CLAUSE_LINK = 'a[href^="../sources/"][href*=".html#"]'  # a clause on its source document's page
 
 # Visible text nodes of the article, outside code and preformatted blocks (literals for maintainers).
 VISIBLE_TEXT = """() => {
@@ -104,10 +105,11 @@ def test_overview_has_one_row_per_jurisdiction_year_with_working_clause_links(si
         assert cells.count() == 6  # jurisdiction-year and the five answers
         for c in range(1, 6):
             cell = cells.nth(c)
-            has_clause = cell.locator('a[href*="sources.html#"]').count() > 0
+            has_clause = cell.locator(CLAUSE_LINK).count() > 0
             assert has_clause or cell.locator(".pl-badge").count() > 0, f"{entry.key}: answer {c} has no clause"
-        for href in row.locator('a[href*="sources.html#"]').evaluate_all("els => els.map(e => e.href)"):
+        for href in row.locator(CLAUSE_LINK).evaluate_all("els => els.map(e => e.href)"):
             page, _, fragment = href.partition("#")
+            assert page.endswith(f"/sources/{urllib.parse.unquote(fragment).split('--')[0]}.html"), href
             if page not in targets:
                 status, _, body = fetch(page)
                 assert status == 200, href

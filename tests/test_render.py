@@ -48,11 +48,12 @@ def test_status_cell_splits_what_the_notice_refers_to() -> None:
     assert render.status_cell("stated") == "stated"
 
 
-def test_clause_links_go_to_the_sources_page_anchor() -> None:
+def test_clause_links_go_to_the_anchor_on_the_source_page() -> None:
     link = render.clause("guizhou-2021", "四（二）3")
     href = re.search(r'href="([^"]+)"', link)
     assert href is not None
-    assert href.group(1) == compare.clause_link("guizhou-2021", "四（二）3") == "../sources.html#guizhou-2021--四-二-3"
+    assert href.group(1) == compare.clause_link("guizhou-2021", "四（二）3") == (
+        "../sources/guizhou-2021.html#guizhou-2021--四-二-3")
     assert ">§四（二）3</a>" in link
     assert render.clause("guizhou-2021", None) == render.badge("no clause")
 
@@ -108,7 +109,8 @@ def test_profile_sections_render_for_every_local_entry(entry: catalogue.Entry) -
     ]
     page = "\n".join(sections)
     assert rules.name_zh in page
-    assert "../sources.html#" in page
+    assert f"../sources/{rules.source}.html#{rules.source}--" in page
+    assert "../sources.html" not in page
     assert "<script" not in page
     assert "nan" not in re.sub(r"<[^>]+>", " ", page).split()  # no stray NaN shown as text
     assert ">§" in page  # clause links present
