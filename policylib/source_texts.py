@@ -51,7 +51,7 @@ class SourceTexts:
         return (sources.sources_dir() / source_id / sources.META_FILE).is_file()
 
     def clauses(self, source_id: str) -> dict[str, str]:
-        """Clause path -> its text with its sub-clauses (the clause split of the book's sources page)."""
+        """Clause path -> its text with its sub-clauses (the clause split of the source's page in the book)."""
         if source_id not in self._clauses:
             from policylib.book.pages import clause_texts, parse_clauses  # the clause split of the book
 

@@ -98,8 +98,8 @@ def test_the_sources_page_lists_every_document_with_a_link_to_its_page(source_pa
         meta = sources.load_meta(source_id)
         assert (source_pages / f"{anchors.source_page(source_id)}.md").is_file()
         assert pages.role_text(meta.title) in row and pages.md(meta.jurisdiction_zh) in row
-        assert pages.md(meta.document_number or "not stated") in row
-        assert pages.md(meta.issued.isoformat() if meta.issued else "not stated") in row
+        issued = meta.issued.isoformat() if meta.issued else "date not stated"
+        assert pages.md(f"{issued}; {meta.document_number or 'number not stated'}") in row
     local = [catalogue.rules(e.jurisdiction, e.year).source for e in catalogue.local_entries()]
     assert pages._source_order()[: len(set(local))] == list(dict.fromkeys(local))
 

@@ -487,8 +487,8 @@ def sources_page(order: Sequence[str] | None = None) -> str:
             f"{{doc}}`{role_text(meta.title)} <{source_page(source_id)}>`",
             md(_place(meta)),
             md(KIND_LABEL.get(meta.kind, meta.kind)),
-            md(meta.issued.isoformat() if meta.issued else _not_stated(None)),
-            md(meta.document_number or _not_stated(None)),
+            md(f"{meta.issued.isoformat() if meta.issued else 'date not stated'}; "
+               f"{meta.document_number or 'number not stated'}"),
         ])
     out = [
         HEADER,
@@ -500,7 +500,7 @@ def sources_page(order: Sequence[str] | None = None) -> str:
         "that issues a plan keeps its cover notice as 印发通知. Every clause has its own anchor: the "
         "citations in the profiles and chapters link to it. The statute is split by article, the "
         "national reprints by year. Each document's page lists the manual corrections of its received text.\n",
-        _table(["Document", "Level and place", "Kind", "Date issued", "Document number"], rows),
+        _table(["Document", "Level and place", "Kind", "Date issued; document number"], rows),
     ]
     return "\n".join(out)
 
@@ -608,8 +608,8 @@ def intro_page(title: str) -> str:
         "how to {doc}`add a jurisdiction <add-jurisdiction>`, the {doc}`rule file reference <schema>`, "
         "a {doc}`glossary <glossary>`, the "
         "{doc}`sources <sources>` and the {doc}`downloads <downloads>`.\n",
-        "Every figure is cited: a link takes you to its clause on its document's page (the "
-        "{doc}`sources <sources>` list them). "
+        "Every figure is cited: a link takes you to its clause on its document's page (listed on the "
+        "{doc}`sources <sources>` page). "
         "What a notice does not state is shown as *not stated*, with the document it refers to where "
         "it names one; it is never filled in.\n",
         "## Jurisdiction-years covered\n",

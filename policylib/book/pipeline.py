@@ -64,7 +64,7 @@ PROFILES_PAGE = "profiles"  # "Every profile": the profiles are its sections, so
 PROFILES_TITLE = "Every profile"
 # written by policylib.book.pages, with one page per source document under sources/ (source_pages)
 GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")
-SOURCES_PAGE = "sources"  # the Sources page: the source documents' pages are its sections, as the profiles
+SOURCES_PAGE = "sources"  # its sections are the source documents' pages, as the profiles are PROFILES_PAGE's
 REFERENCE_PAGES: dict[str, str] = {
     "primer": "Primer",
     "methods": "Methods",
