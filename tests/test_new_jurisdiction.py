@@ -67,6 +67,7 @@ def test_a_new_rule_file_gets_a_profile_and_appears_in_every_chapter(tmp_path: P
         assert profile.is_file(), proc.stdout
         assert data["name_en"] in _text_outputs(profile) and data["name_zh"] in _text_outputs(profile)
         assert f"profiles/{notice}" in toc
+        assert f"sources/{notice}" in toc and (tmp_path / "book" / "sources" / f"{notice}.md").is_file()
         for chapter, text in shown.items():
             assert data["name_en"] in text, f"{chapter}: {notice} does not appear"
         for cls in data["financing"].get("resident_classes", []):  # a notice that prices by class shows each
