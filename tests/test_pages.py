@@ -91,13 +91,13 @@ def test_each_source_page_holds_its_own_clauses_once(source_pages: Path) -> None
 def test_the_sources_page_lists_every_document_with_a_link_to_its_page(source_pages: Path) -> None:
     index = (source_pages / "sources.md").read_text(encoding="utf-8")
     assert 'class="policylib-clause"' not in index  # the texts are on the documents' pages only
-    rows = [line for line in index.splitlines() if line.startswith("| {doc}`")]
-    assert [re.search(r" <([^>]+)>`", row).group(1) for row in rows] == [
+    rows = [line for line in index.splitlines() if line.startswith("| [")]
+    assert [re.search(r"\]\(<([^>]+)\.md>\)", row).group(1) for row in rows] == [
         anchors.source_page(s) for s in pages._source_order()]
     for source_id, row in zip(pages._source_order(), rows, strict=True):
         meta = sources.load_meta(source_id)
         assert (source_pages / f"{anchors.source_page(source_id)}.md").is_file()
-        assert pages.role_text(meta.title) in row and pages.md(meta.jurisdiction_zh) in row
+        assert f"| [{pages.md(meta.title)}](<" in row and pages.md(meta.jurisdiction_zh) in row
         issued = meta.issued.isoformat() if meta.issued else "date not stated"
         assert pages.md(f"{issued}; {meta.document_number or 'number not stated'}") in row
     local = [catalogue.rules(e.jurisdiction, e.year).source for e in catalogue.local_entries()]
@@ -350,7 +350,7 @@ def test_the_table_of_contents_lists_the_source_pages_the_generator_writes(proje
         listed = pipeline.source_pages(project, pipeline.catalogue_entries(paths, pipeline._combine(files)))
         written = sorted(p.relative_to(paths.book).with_suffix("").as_posix()
                          for p in (paths.book / "sources").glob("*.md"))
-        index = re.findall(r" <(sources/[^>]+)>`", (paths.book / "sources.md").read_text(encoding="utf-8"))
+        index = re.findall(r"\]\(<(sources/[^>]+)\.md>\)", (paths.book / "sources.md").read_text(encoding="utf-8"))
         return listed, written, index
 
     listed, written, index = build()

@@ -1,6 +1,5 @@
-"""Generated pages of the book: introduction, sources (an index and one page per document, with one anchor
-per clause), glossary, downloads,
-and the rule-file reference (:mod:`policylib.book.schema_page`).
+"""Generated pages of the book: introduction, sources (an index and one page per document, with one anchor per
+clause), glossary, downloads, and the rule-file reference (:mod:`policylib.book.schema_page`).
 
 The pages are built from the catalogue, the rule files and the cleaned source texts, and written
 only when their bytes change (:func:`write_pages`). HTML blocks come from Jinja2 macros with
@@ -484,7 +483,7 @@ def sources_page(order: Sequence[str] | None = None) -> str:
     for source_id in _source_order() if order is None else order:
         meta = sources.load_meta(source_id)
         rows.append([
-            f"{{doc}}`{role_text(meta.title)} <{source_page(source_id)}>`",
+            f"[{md(meta.title)}](<{source_page(source_id)}.md>)",  # the title as written: no role's title
             md(_place(meta)),
             md(KIND_LABEL.get(meta.kind, meta.kind)),
             md(f"{meta.issued.isoformat() if meta.issued else 'date not stated'}; "
@@ -514,7 +513,8 @@ def source_document_page(source_id: str) -> str:
     out = [
         HEADER,
         f"({source_label(source_id)})=\n# {md(meta.title)}\n",
-        "One of the {doc}`sources <../sources>`: the cleaned text by clause; each clause's path links to it.\n",
+        "One of the {doc}`sources <../sources>`: its metadata, its cleaned text by clause (each clause's path "
+        "is a link to the clause) and the manual corrections of its received text.\n",
     ]
     if meta.kind == "secondary_reprint":
         out.append(
@@ -866,8 +866,8 @@ GENERATED_PAGES = ("intro", "sources", "glossary", "downloads", "schema")
 
 
 def write_pages(book: Path, title: str) -> list[str]:
-    """Write the generated pages (one per source document besides) and downloads under ``book``; return the
-    files (relative, sorted)."""
+    """Write the generated pages, a page per source document and the downloads under ``book``; return the files
+    (relative, sorted)."""
     from policylib import calculator
     from policylib.book.pipeline import write_if_changed
     from policylib.book.schema_page import schema_page
