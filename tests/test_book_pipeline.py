@@ -354,3 +354,31 @@ def test_an_html_template_is_an_input_of_the_notebooks() -> None:
     files = {p.relative_to(REPO).as_posix() for p in pipeline.input_files(REPO)}
     templates = {p.relative_to(REPO).as_posix() for p in (REPO / "policylib" / "data" / "templates").glob("*.html")}
     assert templates and templates <= files
+
+
+def test_the_pages_of_documents_that_are_gone_leave_the_published_html(tmp_path: Path) -> None:
+    """A notebook dropped from the book loses its published page (Sphinx leaves the old one in its output)."""
+    paths = make_project(tmp_path)
+    write_template(tmp_path, "financing", 'print("financing")', title="# Financing")
+    write_template(tmp_path, "deadlines", 'print("deadlines")', title="# Deadlines")
+    pipeline.build(tmp_path, entries=[], templates=[FINANCING, DEADLINES], echo=lambda s: None)
+    assert (paths.html / "chapters" / "deadlines.html").is_file()
+
+    pipeline.build(tmp_path, entries=[], templates=[FINANCING], echo=lambda s: None)
+    assert not (paths.book / "chapters" / "deadlines.ipynb").exists()
+    assert not (paths.html / "chapters" / "deadlines.html").exists()
+    assert not list((paths.html / "_sources" / "chapters").glob("deadlines.*"))
+    assert (paths.html / "chapters" / "financing.html").is_file()
+
+
+def test_a_source_page_that_is_gone_is_removed_from_sphinx_output(tmp_path: Path) -> None:
+    paths = Paths(tmp_path)
+    (paths.book / "sources").mkdir(parents=True)
+    (paths.book / "sources" / "kept-2021.md").write_text("# Kept\n", encoding="utf-8")
+    for rel in ("sources/kept-2021.html", "sources/gone-2020.html", "_sources/sources/kept-2021.md",
+                "_sources/sources/gone-2020.md", "search.html", "sources.html"):
+        (paths.work / rel).parent.mkdir(parents=True, exist_ok=True)
+        (paths.work / rel).write_text("x", encoding="utf-8")
+    assert pipeline._remove_gone_pages(paths) == ["sources/gone-2020.html"]
+    left = sorted(p.relative_to(paths.work).as_posix() for p in paths.work.rglob("*") if p.is_file())
+    assert left == ["_sources/sources/kept-2021.md", "search.html", "sources.html", "sources/kept-2021.html"]

@@ -6,7 +6,8 @@ pages when their inputs changed (:mod:`policylib.book.pages`); write ``_config.y
 the index of profiles and any missing placeholder page; execute each notebook whose inputs changed
 (in parallel, one kernel per notebook); normalise the executed notebooks so that their bytes depend
 only on their inputs; build the HTML with Sphinx's own incremental build in ``book/_build/.work``
-and publish it to ``book/_build/html`` only when the build succeeded.
+and publish it to ``book/_build/html`` only when the build succeeded, without the pages of documents that
+are gone (Sphinx keeps them in its output).
 
 Inputs of a notebook: chapters depend on every rule file, cleaned source and library module; a
 profile depends on the same less the rule files and sources of the other local jurisdictions (it
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
+from policylib.anchors import SOURCES_DIR
 from policylib.book.config import ConfigError, config_path, load_config
 from policylib.book.lock import build_lock
 from policylib.book.stopping import signals_deferred, stop_trees, worker_signals
@@ -1198,11 +1200,27 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
             "HTML build failed; book/_build/html was left as it was.\n" + (details or f"exit {sphinx.returncode}")
         )
     paths.incomplete.unlink()
+    _remove_gone_pages(paths)
     copied = _stage(paths)
     (paths.staging / DIGEST_FILE).write_text(digest + "\n", encoding="utf-8")
     _publish(paths)
     echo(f"book/_build/html built in {time.perf_counter() - start:.1f}s ({copied} files written)")
     return "built"
+
+
+def _remove_gone_pages(paths: Paths) -> list[str]:
+    """Delete from Sphinx's output the pages (and their ``_sources`` copies) of generated documents that are
+    gone from book/: profiles, chapters and source documents' pages. Sphinx leaves them; return them."""
+    removed = []
+    for directory in (*GENERATED_DIRS, SOURCES_DIR):
+        for page in sorted((paths.work / directory).glob("*.html")):
+            if any((paths.book / directory / f"{page.stem}{suffix}").is_file() for suffix in (".md", ".ipynb")):
+                continue
+            page.unlink()
+            removed.append(page.relative_to(paths.work).as_posix())
+            for text in (paths.work / "_sources" / directory).glob(f"{page.stem}.*"):
+                text.unlink()
+    return removed
 
 
 def _stage(paths: Paths) -> int:
