@@ -33,7 +33,7 @@ from policylib.cli import main
 REPO = Path(__file__).resolve().parent.parent
 SANITIZE = REPO / "tests" / "nbval_sanitize.cfg"
 # One argument, "--option=PATH": pytest takes a free-standing path into account when it picks the rootdir.
-NBVAL_ARGS = ["--nbval", "--nbval-current-env", f"--nbval-sanitize-with={SANITIZE}"]
+NBVAL_ARGS = ["-p", "policylib.nbval_diff", "--nbval", "--nbval-current-env", f"--nbval-sanitize-with={SANITIZE}"]
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
 
 
@@ -382,7 +382,7 @@ def _env(root: Path) -> dict[str, str]:
 def _nbval(root: Path, notebooks: list[str]) -> subprocess.CompletedProcess[str]:
     parallel = ["-n", "2", "--dist", "loadfile"] if len(notebooks) > 1 else ["-p", "no:xdist"]
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", f"--rootdir={root}",
-               "-vv", *parallel, *NBVAL_ARGS, *notebooks]
+               *parallel, *NBVAL_ARGS, *notebooks]
     return subprocess.run(command, cwd=root, env=_env(root), capture_output=True, text=True, timeout=900, check=False)
 
 
