@@ -66,15 +66,10 @@ def copy_project(dest: Path, *, book_ignore: Iterable[str] = ()) -> Path:
 
 def planned_digests(root: Path = REPO) -> dict[str, str]:
     """Notebook (``book/...``) -> the digest ``make book`` records for it when executed from the project at
-    ``root`` as it is now (template, parameters and input files); ``root`` must be the selected project."""
+    ``root`` as it is now; ``root`` must be the selected project."""
     from policylib.book import pipeline
 
-    paths = pipeline.Paths(root)
-    files = pipeline.file_digests(root)
-    # The entries as the build reads them (its catalogue records), without writing that cache.
-    entries = [pipeline._cached_entry(pipeline._entry_record(e, root)) for e in pipeline.load_entries()]
-    return {f"book/{job.output}": pipeline.job_digest(paths, job, pipeline.job_inputs(job, files))
-            for job in pipeline.plan(entries)}
+    return pipeline.planned_digests(root)
 
 
 # ---------------------------------------------------------------------------- serving and the browser

@@ -585,6 +585,20 @@ def job_digest(paths: Paths, job: Job, inputs: str, templates: dict[Path, str] |
     return _sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
+def planned_digests(root: Path) -> dict[str, str]:
+    """Notebook (``book/<output>``) -> the digest a build of the project at ``root`` would record for it now
+    (template, parameters and input files), the digest that decides whether it is executed again.
+
+    ``root`` must be the selected project (:data:`policylib.paths.ENV_HOME`). Nothing is written: the
+    catalogue's cache in the hash file is neither read nor updated.
+    """
+    paths = Paths(root)
+    inputs = InputDigests(file_digests(root))
+    entries = [_cached_entry(_entry_record(entry, root)) for entry in load_entries()]
+    templates: dict[Path, str] = {}
+    return {f"book/{job.output}": job_digest(paths, job, inputs.of(job), templates) for job in plan(entries)}
+
+
 def inputs_digest(root: Path) -> str:
     """Digest of all the files the notebooks depend on."""
     return _combine(file_digests(root))
