@@ -34,6 +34,14 @@ KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 _RESET = "get_ipython().reset(new_session=True)\n__import__('os').chdir({cwd!r})\n"
 
 
+# What the book's notebooks import; a kept kernel has them imported after its first notebook anyway.
+WARM_IMPORTS = (
+    "import pandas, matplotlib.pyplot, IPython.display\n"
+    "import policylib.aggregate, policylib.catalogue, policylib.charts, policylib.compare, policylib.training\n"
+    "import policylib.book.render\n"
+)
+
+
 class KernelResetError(RuntimeError):
     """The kept kernel did not accept its reset."""
 
@@ -77,6 +85,17 @@ class KeptKernel:
         if reply["content"].get("status") != "ok":
             self.close()
             raise KernelResetError(f"the kernel refused its reset: {reply['content'].get('evalue', '')}")
+
+    def warm(self, cwd: str) -> None:
+        """Start the kernel now and import what the notebooks import (:data:`WARM_IMPORTS`), so that the
+        first notebook does not wait for it; a failure here only leaves the start to :meth:`prepare`."""
+        try:
+            self.prepare(cwd)
+            run_sync(self.kc.execute_interactive)(
+                WARM_IMPORTS, silent=True, store_history=False, timeout=START_SECONDS, output_hook=lambda msg: None
+            )
+        except Exception:
+            self.close()
 
     def close(self) -> None:
         """Stop the kernel (the next :meth:`prepare` starts a new one)."""

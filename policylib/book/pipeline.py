@@ -935,10 +935,11 @@ def silence_output() -> None:
 _KEPT: KeptKernel | None = None
 
 
-def _worker_init(root: str) -> None:
+def _worker_init(root: str, warm: bool = False) -> None:
     """Per-process set-up of a pool worker: :func:`worker_environment`, kernel noise kept off the
     terminal, signals left to the build (which ends its workers and their kernels itself), and a
-    kernel kept for all its notebooks (:mod:`policylib.book.kernel`), stopped when the worker exits."""
+    kernel kept for all its notebooks (:mod:`policylib.book.kernel`), stopped when the worker exits.
+    With ``warm``, the kernel is started now and imports what the notebooks import."""
     global _KEPT
     worker_signals()
     worker_environment(root)
@@ -947,6 +948,20 @@ def _worker_init(root: str) -> None:
 
     _KEPT = KeptKernel(KERNEL_NAME)
     multiprocessing.util.Finalize(_KEPT, _KEPT.close, exitpriority=10)
+    if warm:
+        _KEPT.warm(root)
+
+
+def _nothing() -> None:
+    """A task that does nothing: submitted to start a pool's workers."""
+
+
+def open_pool(workers: int, root: Path) -> cf.ProcessPoolExecutor:
+    """A pool of ``workers`` notebook workers, started now: each starts its kernel and imports what the
+    notebooks import while the build is still planning. End it with :func:`stop_pool` if unused."""
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root), True))
+    pool.submit(_nothing)  # the first task starts every worker (a forked pool starts them all at once)
+    return pool
 
 
 def execute(task: Task, kept: KeptKernel | None = None) -> _Outcome:
@@ -1029,8 +1044,16 @@ def _remove_stale(paths: Paths, jobs: Sequence[Job], hashes: dict[str, dict[str,
     return removed
 
 
-def run_tasks(tasks: Sequence[Task], workers: int, root: Path, *, dask: str | None = None) -> Iterator[_Outcome]:
-    """Execute tasks in a process pool, yielding outcomes as they finish.
+def run_tasks(
+    tasks: Sequence[Task],
+    workers: int,
+    root: Path,
+    *,
+    dask: str | None = None,
+    pool: cf.ProcessPoolExecutor | None = None,
+) -> Iterator[_Outcome]:
+    """Execute tasks in a process pool (``pool``, from :func:`open_pool`, or a new one of ``workers``
+    processes), yielding outcomes as they finish; the pool is ended afterwards.
 
     If the caller stops early (an exception, a signal, the generator closed), the workers and their
     kernels are ended at once rather than left to finish their notebooks. With ``dask`` (a
@@ -1042,7 +1065,8 @@ def run_tasks(tasks: Sequence[Task], workers: int, root: Path, *, dask: str | No
 
         yield from run_on_dask(tasks, workers, root, dask)
         return
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),))
+    if pool is None:
+        pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),))
     try:
         futures = [pool.submit(execute, task) for task in tasks]
         for future in cf.as_completed(futures):
@@ -1058,7 +1082,7 @@ def run_tasks(tasks: Sequence[Task], workers: int, root: Path, *, dask: str | No
 
 def stop_pool(pool: cf.ProcessPoolExecutor) -> None:
     """End a pool's worker processes and everything they started (kernels), and drop its queued tasks."""
-    workers = [p.pid for p in getattr(pool, "_processes", {}).values() if p.pid]
+    workers = [p.pid for p in (getattr(pool, "_processes", None) or {}).values() if p.pid]
     stop_trees(workers)
     pool.shutdown(wait=False, cancel_futures=True)
 
@@ -1074,11 +1098,12 @@ def execute_notebooks(
     echo: Callable[[str], None] = print,
     report: BuildReport | None = None,
     dask: str | None = None,
+    pool: cf.ProcessPoolExecutor | None = None,
 ) -> BuildReport:
     """Execute the selected jobs whose inputs changed; raise BookBuildError if any notebook fails.
 
-    ``files`` maps each input file to its content digest (:func:`file_digests`); ``dask``: see
-    :func:`run_tasks`.
+    ``files`` maps each input file to its content digest (:func:`file_digests`); ``dask``, ``pool``:
+    see :func:`run_tasks` (a pool given is ended once its notebooks ran, or at once if none has to).
     """
     report = report or BuildReport()
     selected = list(jobs if selected is None else selected)
@@ -1124,7 +1149,9 @@ def execute_notebooks(
         for task in tasks:
             Path(task.cwd).mkdir(parents=True, exist_ok=True)
     pool_size = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    running = run_tasks(tasks, pool_size, paths.root, dask=dask) if tasks else None
+    if pool is not None and not tasks:
+        stop_pool(pool)  # started in case a notebook had to be executed: none has
+    running = run_tasks(tasks, pool_size, paths.root, dask=dask, pool=pool) if tasks else None
     try:
         for done, outcome in enumerate(running or (), start=1):
             progress = f"[{done}/{len(todo)}] book/{outcome.output}"
@@ -1396,20 +1423,24 @@ def _build(
     dask: str | None = None,
 ) -> BuildReport:
     files = file_digests(paths.root)
-    entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
-    all_jobs = plan(entries, templates)
-    selected = all_jobs
-    if only:
-        selected = [job for job in all_jobs if any(job.matches(name) for name in only)]
-        if not selected:
-            raise BookBuildError(f"--only {' '.join(only)} matches no notebook")
     generated = GENERATED_PAGES if generate_pages(paths) else ()
-    sources = source_pages(paths.root, entries) if generated else []
-    write_book_files(paths, all_jobs, generated=generated, sources=sources)
-    pages_run = start_generated_pages(paths, files, force=force) if generated else None
+    # The notebook workers start their kernels, and the page generator its work, while the build plans.
+    pool = open_pool(jobs or os.cpu_count() or 1, paths.root) if dask is None and not only else None
+    pages_run = None
     try:
+        pages_run = start_generated_pages(paths, files, force=force) if generated else None
+        entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
+        all_jobs = plan(entries, templates)
+        selected = all_jobs
+        if only:
+            selected = [job for job in all_jobs if any(job.matches(name) for name in only)]
+            if not selected:
+                raise BookBuildError(f"--only {' '.join(only)} matches no notebook")
+        sources = source_pages(paths.root, entries) if generated else []
+        write_book_files(paths, all_jobs, generated=generated, sources=sources)
         report = execute_notebooks(
-            paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo, dask=dask
+            paths, all_jobs, selected=selected, workers=jobs, force=force, files=files, echo=echo, dask=dask,
+            pool=pool,
         )
         finish_generated_pages(paths, pages_run, echo)
         if generated:
@@ -1421,6 +1452,9 @@ def _build(
             stop_trees([pages_run.process.pid])
             pages_run.process.communicate()
         raise
+    finally:
+        if pool is not None:
+            stop_pool(pool)  # ended already unless the build stopped before its notebooks ran
     if not report.executed and report.up_to_date:
         echo(f"{len(report.up_to_date)} notebooks up to date")
     for rel in report.removed:
