@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,13 +241,40 @@ def test_a_failing_cell_is_refused_naming_notebook_and_cell(
     assert "profiles/alpha-2021.ipynb" not in read(tmp_path / "book" / ".hashes.json")["notebooks"]
 
 
-def test_a_failed_build_keeps_the_last_good_html(tmp_path: Path) -> None:
-    paths = make_project(tmp_path)
-    good = f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\nprint('ok')"
-    write_template(tmp_path, "financing", good, title="# Financing")
-    kwargs = {"entries": [], "templates": [FINANCING], "echo": lambda s: None}
+DEADLINES = Template("deadlines", "chapters/deadlines.ipynb", pipeline.COMPARISONS)
+# A cell that fails unless the kernel runs in this environment, then prints "ok".
+GOOD = f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\nprint('ok')"
 
-    pipeline.build(tmp_path, **kwargs)
+
+@pytest.fixture(scope="module")
+def _two_chapters_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A project of two chapters (financing: ``GOOD``; deadlines) and the book's own pages, built once:
+    (where it was built, a copy of it as built)."""
+    base = tmp_path_factory.mktemp("two-chapters")
+    root = base / "project"
+    make_project(root)
+    write_template(root, "financing", GOOD, title="# Financing")
+    write_template(root, "deadlines", 'print("deadlines")', title="# Deadlines")
+    report = pipeline.build(root, entries=[], templates=[FINANCING, DEADLINES], echo=lambda s: None)
+    assert report.html == "built"
+    shutil.copytree(root, base / "as-built", symlinks=True)
+    return root, base / "as-built"
+
+
+@pytest.fixture
+def two_chapters(_two_chapters_built: tuple[Path, Path]) -> Paths:
+    """The built two-chapter project (notebooks, hashes and ``book/_build``) as built, for one test to change.
+
+    It is put back where it was built: Sphinx reads every page again for a project that moved."""
+    root, as_built = _two_chapters_built
+    shutil.rmtree(root)
+    shutil.copytree(as_built, root, symlinks=True)
+    return Paths(root)
+
+
+def test_a_failed_build_keeps_the_last_good_html(two_chapters: Paths) -> None:
+    paths, tmp_path = two_chapters, two_chapters.root
+    kwargs = {"entries": [], "templates": [FINANCING, DEADLINES], "echo": lambda s: None}
     page = paths.html / "chapters" / "financing.html"
     assert page.is_file()
     before = {p: p.read_bytes() for p in paths.html.rglob("*.html")}
@@ -259,7 +287,7 @@ def test_a_failed_build_keeps_the_last_good_html(tmp_path: Path) -> None:
     assert {p: p.read_bytes() for p in paths.html.rglob("*.html")} == before
 
     # A Sphinx warning: the staging build fails, the published HTML stays.
-    write_template(tmp_path, "financing", good, title="# Financing")
+    write_template(tmp_path, "financing", GOOD, title="# Financing")
     with (paths.book / "primer.md").open("a", encoding="utf-8") as f:
         f.write("\nSee {ref}`no-such-label`.\n")
     with pytest.raises(BookBuildError, match=r"(?s)HTML build failed.*no-such-label"):
@@ -273,22 +301,16 @@ def test_a_failed_build_keeps_the_last_good_html(tmp_path: Path) -> None:
     assert "Now fixed." in (paths.html / "primer.html").read_text(encoding="utf-8")
 
 
-DEADLINES = Template("deadlines", "chapters/deadlines.ipynb", pipeline.COMPARISONS)
-
-
 def _inodes(html: Path) -> dict[str, int]:
     """The inode of each page (not the theme's static files, copied with their own times)."""
     return {p.relative_to(html).as_posix(): p.stat().st_ino for p in html.rglob("*.html") if "_static" not in p.parts}
 
 
-def test_an_incremental_build_rewrites_only_the_changed_pages(tmp_path: Path) -> None:
+def test_an_incremental_build_rewrites_only_the_changed_pages(two_chapters: Paths) -> None:
     """Sphinx's output is kept between builds: one changed notebook rewrites its page, the others
     are published as they were (the same files); a build stopped halfway is followed by a clean one."""
-    paths = make_project(tmp_path)
-    write_template(tmp_path, "financing", 'print("first")', title="# Financing")
-    write_template(tmp_path, "deadlines", 'print("deadlines")', title="# Deadlines")
+    paths, tmp_path = two_chapters, two_chapters.root
     kwargs = {"entries": [], "templates": [FINANCING, DEADLINES], "echo": lambda s: None}
-    pipeline.build(tmp_path, **kwargs)
     before = _inodes(paths.html)
     assert {"chapters/financing.html", "chapters/deadlines.html", "primer.html"} <= set(before)
 
@@ -356,15 +378,12 @@ def test_an_html_template_is_an_input_of_the_notebooks() -> None:
     assert templates and templates <= files
 
 
-def test_the_pages_of_documents_that_are_gone_leave_the_published_html(tmp_path: Path) -> None:
+def test_the_pages_of_documents_that_are_gone_leave_the_published_html(two_chapters: Paths) -> None:
     """A notebook dropped from the book loses its published page (Sphinx leaves the old one in its output)."""
-    paths = make_project(tmp_path)
-    write_template(tmp_path, "financing", 'print("financing")', title="# Financing")
-    write_template(tmp_path, "deadlines", 'print("deadlines")', title="# Deadlines")
-    pipeline.build(tmp_path, entries=[], templates=[FINANCING, DEADLINES], echo=lambda s: None)
+    paths = two_chapters
     assert (paths.html / "chapters" / "deadlines.html").is_file()
 
-    pipeline.build(tmp_path, entries=[], templates=[FINANCING], echo=lambda s: None)
+    pipeline.build(paths.root, entries=[], templates=[FINANCING], echo=lambda s: None)
     assert not (paths.book / "chapters" / "deadlines.ipynb").exists()
     assert not (paths.html / "chapters" / "deadlines.html").exists()
     assert not list((paths.html / "_sources" / "chapters").glob("deadlines.*"))

@@ -214,33 +214,43 @@ class Visit:
     dialogs: list[str]
 
 
-def _visit(browser: Any, hostile: Hostile, url: str, ready: str | None = None) -> Visit:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    dialogs: list[str] = []
+class Viewer:
+    """One browser tab on the hostile book, reused from page to page (a visit is a new document)."""
 
-    def dialog(d: Any) -> None:
-        dialogs.append(d.message)
-        d.dismiss()
+    def __init__(self, browser: Any, hostile: Hostile) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.page.on("dialog", self._dialog)
+        self.context.route(lambda u: not u.startswith(hostile.url), lambda route: route.abort())
 
-    page.on("dialog", dialog)
-    context.route(lambda u: not u.startswith(hostile.url), lambda route: route.abort())
-    try:
-        page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def visit(self, url: str, ready: str | None = None) -> Visit:
+        """Open ``url`` (waiting for ``ready`` if given) and inspect what it shows."""
+        self.dialogs = []  # the dialogs this visit opens
+        self.page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
         if ready:
-            page.wait_for_function(ready, timeout=TIMEOUT_MS)
-        page.wait_for_timeout(50)  # let a failed image's onerror fire
-        found = page.evaluate(INSPECT)
-    finally:
-        context.close()
-    return Visit(found["text"], found["injected"], found["pwned"], dialogs)
+            self.page.wait_for_function(ready, timeout=TIMEOUT_MS)
+        self.page.wait_for_timeout(50)  # let a failed image's onerror fire
+        found = self.page.evaluate(INSPECT)
+        return Visit(found["text"], found["injected"], found["pwned"], self.dialogs)
 
 
-def test_every_page_shows_the_payloads_as_text(hostile: Hostile, browser: Any) -> None:
+@pytest.fixture(scope="module")
+def viewer(hostile: Hostile, browser: Any) -> Iterator[Viewer]:
+    opened = Viewer(browser, hostile)
+    yield opened
+    opened.context.close()
+
+
+def test_every_page_shows_the_payloads_as_text(hostile: Hostile, viewer: Viewer) -> None:
     seen_anywhere: set[int] = set()
     names = hostile.planted.numbers("name_en") | hostile.planted.numbers("name_zh")
     for docname in [*hostile.pages, "genindex"]:
-        visit = _visit(browser, hostile, f"{hostile.url}/{urllib.parse.quote(docname)}.html")
+        visit = viewer.visit(f"{hostile.url}/{urllib.parse.quote(docname)}.html")
         assert visit.pwned == "undefined" and not visit.dialogs, f"{docname}: script ran ({visit.dialogs})"
         assert not visit.injected, f"{docname}: elements from rule text: {visit.injected}"
         raw = (hostile.html / f"{docname}.html").read_text(encoding="utf-8")
@@ -260,8 +270,8 @@ SEARCH_DONE = ("() => { const s = document.querySelector('#search-results .searc
                " return s !== null && s.innerText.trim().length > 0; }")
 
 
-def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit]:
-    visit = _visit(browser, hostile, f"{hostile.url}/search.html?q={urllib.parse.quote(query)}", SEARCH_DONE)
+def _search(viewer: Viewer, hostile: Hostile, query: str) -> tuple[set[int], Visit]:
+    visit = viewer.visit(f"{hostile.url}/search.html?q={urllib.parse.quote(query)}", SEARCH_DONE)
     assert visit.pwned == "undefined" and not visit.dialogs, f"search {query!r}: script ran ({visit.dialogs})"
     assert not visit.injected, f"search {query!r}: elements from rule text: {visit.injected}"
     seen, problems = _literal_problems(visit.text)
@@ -269,12 +279,12 @@ def _search(browser: Any, hostile: Hostile, query: str) -> tuple[set[int], Visit
     return seen, visit
 
 
-def test_search_results_show_the_title_as_text(hostile: Hostile, browser: Any) -> None:
+def test_search_results_show_the_title_as_text(hostile: Hostile, viewer: Viewer) -> None:
     # The whole title: what Sphinx matches against its section titles (shown with innerHTML).
-    profile = _visit(browser, hostile, f"{hostile.url}/{hostile.profile}.html").text
+    profile = viewer.visit(f"{hostile.url}/{hostile.profile}.html").text
     title = next(line.strip() for line in profile.splitlines() if "coverage year" in line and MARK.search(line))
-    _search(browser, hostile, title)
+    _search(viewer, hostile, title)
     # The place's own name: the profile is found by its title's words and listed under its title.
     rule = yaml.safe_load((REPO / "rules" / f"{Path(hostile.profile).name}.yaml").read_text(encoding="utf-8"))
-    seen, _ = _search(browser, hostile, rule["name_en"])
+    seen, _ = _search(viewer, hostile, rule["name_en"])
     assert hostile.planted.numbers("name_en") & seen, "the search results do not show the profile's title"

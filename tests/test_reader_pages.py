@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 import yaml
-from shared_book import MISSING, REPO, Site, Tab
+from shared_book import MISSING, REPO, Site, Tab, open_tab
 from test_browser import PAGES, fetch, wait_for_images
 
 from policylib import catalogue
@@ -143,35 +145,64 @@ def rule_ids() -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("docname", [*PAGES, "genindex", "search"])
-def test_page_loads_cleanly(docname: str, site: Site, tab: Tab, rule_ids: set[str]) -> None:
+CHECKED = [*PAGES, "genindex", "search"]
+
+
+@dataclass
+class Visit:
+    """What one load of a page showed: at laptop width, then with the viewport narrowed to a phone's."""
+
+    errors: list[str]
+    broken_images: list[str]
+    pwned: str
+    titles: int
+    too_wide: list[str] = field(default_factory=list)  # at LAPTOP px
+    texts: list[str] = field(default_factory=list)
+    too_wide_on_phone: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def visits(site: Site, browser: Any) -> Iterator[dict[str, Visit]]:
+    """Every page of ``CHECKED`` loaded once, in one tab, with what the tests below assert on."""
+    context, tab = open_tab(browser, site.url)
+    found: dict[str, Visit] = {}
+    try:
+        for docname in CHECKED:
+            tab.errors = []  # this page's errors only (the tab's handlers append to the current list)
+            tab.page.set_viewport_size({"width": LAPTOP, "height": 900})
+            tab.goto(site.page(docname) + ("?q=" + urllib.parse.quote("低保") if docname == "search" else ""))
+            visit = Visit(tab.errors, wait_for_images(tab), tab.page.evaluate("typeof window.__pwned"),
+                          tab.page.locator("h1").count())
+            if docname in PAGES:
+                visit.too_wide = tab.page.evaluate(TOO_WIDE)
+                visit.texts = tab.page.evaluate(VISIBLE_TEXT)
+                tab.page.set_viewport_size({"width": PHONE, "height": 900})
+                visit.too_wide_on_phone = tab.page.evaluate(TOO_WIDE)
+            found[docname] = visit
+        yield found
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("docname", CHECKED)
+def test_page_loads_cleanly(docname: str, visits: dict[str, Visit], rule_ids: set[str]) -> None:
     """No console error, failed or outside request; every image has a size; no script injected; on a laptop
     nothing is wider than its column, and the text shows no internal id."""
-    tab.page.set_viewport_size({"width": LAPTOP, "height": 900})
-    tab.goto(site.page(docname) + ("?q=" + urllib.parse.quote("低保") if docname == "search" else ""))
-    broken_images = wait_for_images(tab)
+    visit = visits[docname]
+    broken_images, errors, too_wide = visit.broken_images, visit.errors, visit.too_wide  # short failure reports
     assert not broken_images, f"{docname}: images without a natural size: {broken_images}"
-    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
-    assert tab.page.locator("h1").count() >= 1, f"{docname}: no title"
-    assert not tab.errors, f"{docname}:\n" + "\n".join(tab.errors)
+    assert visit.pwned == "undefined"
+    assert visit.titles >= 1, f"{docname}: no title"
+    assert not errors, f"{docname}:\n" + "\n".join(errors)
     if docname in PAGES:
-        too_wide = tab.page.evaluate(TOO_WIDE)
         assert not too_wide, f"{docname} at {LAPTOP} px:\n" + "\n".join(too_wide[:40])
     if docname in PAGES and docname not in FIELD_REFERENCE:
-        leaks = _id_leaks(tab.page.evaluate(VISIBLE_TEXT), rule_ids)
+        leaks = _id_leaks(visit.texts, rule_ids)
         assert not leaks, f"{docname}: {len(leaks)} internal ids in visible text:\n" + "\n".join(leaks[:60])
 
 
-def test_nothing_is_wider_than_its_column_on_a_phone(site: Site, browser: Any) -> None:
-    context = browser.new_context(viewport={"width": PHONE, "height": 900})
-    page = context.new_page()
-    problems = []
-    try:
-        for docname in PAGES:
-            page.goto(site.page(docname), wait_until="load")
-            problems += [f"{docname}: {p}" for p in page.evaluate(TOO_WIDE)]
-    finally:
-        context.close()
+def test_nothing_is_wider_than_its_column_on_a_phone(visits: dict[str, Visit]) -> None:
+    problems = [f"{docname}: {p}" for docname in PAGES for p in visits[docname].too_wide_on_phone]
     assert not problems, f"at {PHONE} px:\n" + "\n".join(problems[:40])
 
 
