@@ -24,7 +24,10 @@ from shared_book import MISSING, BookUnavailable, Site, Tab, chromium, open_tab,
 
 from policylib import catalogue
 
-FIRST = ("test_diff.py", "test_hostile_book.py", "test_new_jurisdiction.py", "test_calculator.py")
+FIRST = (
+    "test_book_pipeline.py", "test_browser_training.py", "test_diff.py", "test_hostile_book.py",
+    "test_reader_pages.py", "test_build_faults.py", "test_new_jurisdiction.py", "test_calculator.py",
+)
 
 KERNEL_ENVIRONMENT = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
