@@ -25,8 +25,11 @@ FINDS = [
     "sorted(k for k in globals() if k == 'secret' or k.startswith('_i') and k[2:].isdigit())",  # only its own
     "import os\nos.path.basename(os.getcwd())",
     "len(In), len(Out)",
+    "__doc__, __spec__, __loader__, __package__, [d.name for d in _dh]",
 ]
 FAILS = ["left = 'behind'", "1 / 0"]
+# A notebook that removes its own working directory leaves a kernel that cannot be reset where it is.
+REMOVES_ITS_DIRECTORY = ["import os, tempfile\nd = tempfile.mkdtemp()\nos.chdir(d)\nos.rmdir(d)"]
 
 
 def _task(root: Path, name: str, sources: list[str]) -> pipeline.Task:
@@ -63,7 +66,8 @@ def test_one_kernel_runs_every_notebook_of_a_worker_as_a_fresh_one_would(tmp_pat
         assert fresh.kernels == 0
         assert outcomes[task.output].text == fresh.text, task.output
     found = _cells(outcomes["finds/out.ipynb"].text or "")
-    assert found == [(1, ["['_i1']"]), (2, ["'finds'"]), (3, ["(4, 2)"])]
+    assert found[:3] == [(1, ["['_i1']"]), (2, ["'finds'"]), (3, ["(4, 2)"])]
+    assert "None,None,None,['finds']" in found[3][1][0].replace("\n", "").replace(" ", "")
     assert _cells(outcomes["again/out.ipynb"].text or "")[1] == (2, ["'again'"])
 
 
@@ -75,3 +79,17 @@ def test_a_failed_notebook_leaves_nothing_to_the_next(tmp_path: Path) -> None:
     after = outcomes["finds/out.ipynb"]
     assert after.error is None and after.kernels == 2  # the failed notebook's kernel was replaced
     assert _cells(after.text or "") == [(1, ["False"]), (2, ["3"])]
+
+
+def test_input_fails_at_once_and_a_removed_directory_does_not_fail_the_next_notebook(tmp_path: Path) -> None:
+    tasks = [
+        _task(tmp_path, "asks", ["input('your name? ')"]),
+        _task(tmp_path, "removes", REMOVES_ITS_DIRECTORY),
+        _task(tmp_path, "after", ["import os\nos.path.basename(os.getcwd())"]),
+    ]
+    outcomes = {o.output: o for o in pipeline.run_tasks(tasks, 1, tmp_path)}
+    asked = outcomes["asks/out.ipynb"]
+    assert asked.error is not None and "StdinNotImplementedError" in asked.error  # not a build waiting forever
+    assert outcomes["removes/out.ipynb"].error is None
+    after = outcomes["after/out.ipynb"]
+    assert after.error is None and _cells(after.text or "") == [(1, ["'after'"])]

@@ -5,8 +5,14 @@ CPU per notebook, more than most of the book's notebooks take to run. A pool wor
 one kernel (:class:`KeptKernel`) and, before each notebook, resets it to what a fresh kernel is: an
 empty namespace and input history, the execution count at 1, the notebook's working directory.
 Imported modules stay, which is the point; policylib's own caches are keyed by file stat and
-content, so they stay valid. A notebook that fails, or a kernel that dies, gets a new kernel for
-the next notebook, so an error never leaves state behind.
+content, so they stay valid. A notebook that fails, or a kernel that dies or cannot be reset, gets a
+new kernel for the next notebook, so an error never leaves state behind.
+
+What the reset does not undo is process-wide state a notebook changes: pandas options, matplotlib's
+rcParams, ``sys.path``, environment variables. The book's notebooks set none of it but through
+``charts.setup()``, which every chart notebook calls and which sets the same values each time.
+``make test`` guards the claim: nbval re-executes every published notebook on a fresh kernel and
+compares its outputs with those the kept kernels produced.
 
 papermill still executes each notebook (parameters, metadata, errors): :class:`KeptKernelEngine` is a
 papermill engine that runs the notebook's cells on the kept kernel instead of starting its own.
@@ -31,9 +37,21 @@ RESET_SECONDS = 60
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 # What a fresh kernel has: no user variables, no input or output history, the execution count at 1.
 # Run silently, so it neither counts as an execution nor leaves a variable.
-_RESET = "get_ipython().reset(new_session=True)\n__import__('os').chdir({cwd!r})\n"
+# The names a fresh kernel's namespace has that the reset removes are put back as they were.
+_RESET = (
+    "__import__('os').chdir({cwd!r})\n"
+    "get_ipython().reset(new_session=True)\n"
+    "globals().update({fresh!r})\n"
+)
 
 
+# What a fresh kernel's namespace holds besides IPython's own names (which the reset restores).
+FRESH_NAMES = {
+    "__doc__": "Automatically created module for IPython interactive environment",
+    "__spec__": None,
+    "__loader__": None,
+    "__package__": None,
+}
 # What the book's notebooks import; a kept kernel has them imported after its first notebook anyway.
 WARM_IMPORTS = (
     "import pandas, matplotlib.pyplot, IPython.display\n"
@@ -60,6 +78,7 @@ class KeptKernel:
         run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), cwd=cwd)
         kc = km.client()
         kc.start_channels()
+        kc.allow_stdin = False  # as nbclient's own client: input() fails at once instead of waiting for an answer
         try:
             run_sync(kc.wait_for_ready)(timeout=START_SECONDS)
         except BaseException:
@@ -70,30 +89,33 @@ class KeptKernel:
         self.started += 1
 
     def prepare(self, cwd: str) -> None:
-        """A kernel as fresh as a new one, working in ``cwd``: reset the kept one, or start one."""
-        if self.km is not None and not run_sync(self.km.is_alive)():
+        """A kernel as fresh as a new one, working in ``cwd``: the kept one reset, or else a new one."""
+        if self.km is not None:
+            try:
+                if run_sync(self.km.is_alive)():
+                    self._run(_RESET.format(cwd=cwd, fresh=FRESH_NAMES))
+                    return
+            except Exception:  # left in a state it cannot be reset from (e.g. its directory removed)
+                pass
             self.close()
-        if self.km is None:
-            self._start(cwd)
+        self._start(cwd)
+        self._run(_RESET.format(cwd=cwd, fresh=FRESH_NAMES))
+
+    def _run(self, code: str) -> None:
+        """Run ``code`` silently (no output, no count, no history); raise KernelResetError if it fails."""
         reply = run_sync(self.kc.execute_interactive)(
-            _RESET.format(cwd=cwd),
-            silent=True,
-            store_history=False,
-            timeout=RESET_SECONDS,
-            output_hook=lambda msg: None,
+            code, silent=True, store_history=False, timeout=RESET_SECONDS, output_hook=lambda msg: None
         )
         if reply["content"].get("status") != "ok":
             self.close()
-            raise KernelResetError(f"the kernel refused its reset: {reply['content'].get('evalue', '')}")
+            raise KernelResetError(f"the kernel refused {code.splitlines()[0]!r}: {reply['content'].get('evalue', '')}")
 
     def warm(self, cwd: str) -> None:
         """Start the kernel now and import what the notebooks import (:data:`WARM_IMPORTS`), so that the
         first notebook does not wait for it; a failure here only leaves the start to :meth:`prepare`."""
         try:
             self.prepare(cwd)
-            run_sync(self.kc.execute_interactive)(
-                WARM_IMPORTS, silent=True, store_history=False, timeout=START_SECONDS, output_hook=lambda msg: None
-            )
+            self._run(WARM_IMPORTS)
         except Exception:
             self.close()
 

@@ -1425,9 +1425,10 @@ def _build(
     files = file_digests(paths.root)
     generated = GENERATED_PAGES if generate_pages(paths) else ()
     # The notebook workers start their kernels, and the page generator its work, while the build plans.
-    pool = open_pool(jobs or os.cpu_count() or 1, paths.root) if dask is None and not only else None
+    pool = None
     pages_run = None
     try:
+        pool = open_pool(jobs or os.cpu_count() or 1, paths.root) if dask is None and not only else None
         pages_run = start_generated_pages(paths, files, force=force) if generated else None
         entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
         all_jobs = plan(entries, templates)
