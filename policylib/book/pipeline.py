@@ -956,11 +956,12 @@ def _nothing() -> None:
     """A task that does nothing: submitted to start a pool's workers."""
 
 
-def open_pool(workers: int, root: Path) -> cf.ProcessPoolExecutor:
-    """A pool of ``workers`` notebook workers, started now: each starts its kernel and imports what the
-    notebooks import while the build is still planning. End it with :func:`stop_pool` if unused."""
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root), True))
-    pool.submit(_nothing)  # the first task starts every worker (a forked pool starts them all at once)
+def open_pool(workers: int, root: Path, *, warm: bool = True) -> cf.ProcessPoolExecutor:
+    """A pool of ``workers`` notebook workers. With ``warm``, started now: each starts its kernel and
+    imports what the notebooks import while the build is still planning. End it with :func:`stop_pool`."""
+    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root), warm))
+    if warm:
+        pool.submit(_nothing)  # the first task starts every worker (a forked pool starts them all at once)
     return pool
 
 
@@ -1066,7 +1067,7 @@ def run_tasks(
         yield from run_on_dask(tasks, workers, root, dask)
         return
     if pool is None:
-        pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root),))
+        pool = open_pool(workers, root, warm=False)
     try:
         futures = [pool.submit(execute, task) for task in tasks]
         for future in cf.as_completed(futures):
