@@ -91,14 +91,15 @@ def test_each_source_page_holds_its_own_clauses_once(source_pages: Path) -> None
 def test_the_sources_page_lists_every_document_with_a_link_to_its_page(source_pages: Path) -> None:
     index = (source_pages / "sources.md").read_text(encoding="utf-8")
     assert 'class="policylib-clause"' not in index  # the texts are on the documents' pages only
-    rows = [line for line in index.splitlines() if line.startswith("| [")]
+    # One item per document: its linked title, then a line with its place, kind, date and number.
+    rows = re.findall(r"^- \[.*\n  .*$", index, flags=re.MULTILINE)
     assert [re.search(r"\]\(<([^>]+)\.md>\)", row).group(1) for row in rows] == [
         anchors.source_page(s) for s in pages._source_order()]
     for source_id, row in zip(pages._source_order(), rows, strict=True):
         meta = sources.load_meta(source_id)
         assert (source_pages / f"{anchors.source_page(source_id)}.md").is_file()
-        assert f"| [{pages.md(meta.title)}](<" in row and pages.md(meta.jurisdiction_zh) in row
-        issued = meta.issued.isoformat() if meta.issued else "date not stated"
+        assert row.startswith(f"- [{pages.md(meta.title)}](<") and pages.md(meta.jurisdiction_zh) in row
+        issued = f"issued {meta.issued.isoformat()}" if meta.issued else "date not stated"
         assert pages.md(f"{issued}; {meta.document_number or 'number not stated'}") in row
     local = [catalogue.rules(e.jurisdiction, e.year).source for e in catalogue.local_entries()]
     assert pages._source_order()[: len(set(local))] == list(dict.fromkeys(local))

@@ -475,20 +475,21 @@ def _segment_html(source_id: str, segment: Segment) -> str:
 
 
 def sources_page(order: Sequence[str] | None = None) -> str:
-    """The Sources page: how the texts are split into clauses, then a row per source document linking to its
+    """The Sources page: how the texts are split into clauses, then an item per source document linking to its
     page (``order``: the source ids, by default the local notices in catalogue order, then the others)."""
     from policylib import sources
 
-    rows = []
+    items = []
     for source_id in _source_order() if order is None else order:
         meta = sources.load_meta(source_id)
-        rows.append([
-            f"[{md(meta.title)}](<{source_page(source_id)}.md>)",  # the title as written: no role's title
-            md(_place(meta)),
-            md(KIND_LABEL.get(meta.kind, meta.kind)),
-            md(f"{meta.issued.isoformat() if meta.issued else 'date not stated'}; "
-               f"{meta.document_number or 'number not stated'}"),
+        details = "; ".join([
+            _place(meta),
+            KIND_LABEL.get(meta.kind, meta.kind),
+            f"issued {meta.issued.isoformat()}" if meta.issued else "date not stated",
+            meta.document_number or "number not stated",
         ])
+        # The title as written (no role's title); a list, which reads at a phone's width as at a laptop's.
+        items.append(f"- [{md(meta.title)}](<{source_page(source_id)}.md>)  \n  {md(details)}")
     out = [
         HEADER,
         "# Sources\n",
@@ -499,7 +500,8 @@ def sources_page(order: Sequence[str] | None = None) -> str:
         "that issues a plan keeps its cover notice as 印发通知. Every clause has its own anchor: the "
         "citations in the profiles and chapters link to it. The statute is split by article, the "
         "national reprints by year. Each document's page lists the manual corrections of its received text.\n",
-        _table(["Document", "Level and place", "Kind", "Date issued; document number"], rows),
+        "The documents:\n",
+        "\n".join(items) + "\n",
     ]
     return "\n".join(out)
 
