@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 from fictional_project import fictional_project
-from shared_book import MISSING, TIMEOUT_MS, BookUnavailable, published_html, serve
+from shared_book import MISSING, TIMEOUT_MS, BookUnavailable, published_html, record_outside, serve
 
 from policylib import calculator, catalogue, engine, table, wording
 from tests import calculator_persons as persons
@@ -66,12 +66,7 @@ def page(html: Path, project: Path, browser: Any) -> Iterator[Any]:
     with serve(html) as url:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         outside: list[str] = []
-
-        def refuse(route: Any) -> None:
-            outside.append(route.request.url)
-            route.abort()
-
-        context.route(lambda u: not u.startswith(url), refuse)
+        record_outside(context, url, outside.append)
         tab = context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import yaml
-from shared_book import MISSING, copy_project, serve
+from shared_book import MISSING, copy_project, record_outside, serve
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
@@ -222,7 +222,8 @@ class Viewer:
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", self._dialog)
-        self.context.route(lambda u: not u.startswith(hostile.url), lambda route: route.abort())
+        self.outside: list[str] = []
+        record_outside(self.context, hostile.url, self.outside.append)
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -264,6 +265,7 @@ def test_every_page_shows_the_payloads_as_text(hostile: Hostile, viewer: Viewer)
     for key in ("name_en", "name_zh", "note", "quote", "gloss", "title", "why"):
         shown = hostile.planted.numbers(key) & seen_anywhere
         assert shown, f"no page shows the {key} planted in the rule or source files"
+    assert not viewer.outside, f"the pages asked another host for: {viewer.outside}"
 
 
 SEARCH_DONE = ("() => { const s = document.querySelector('#search-results .search-summary');"
