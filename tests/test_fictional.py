@@ -5,9 +5,6 @@ law-derived cases; the national waiting-period rule is compared with their waiti
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from cli_runner import run_cli
 from fictional_project import fictional_project
 
 from policylib import catalogue, compare, engine, population
@@ -42,9 +40,7 @@ def test_there_are_fictional_notices() -> None:
 
 
 def test_fictional_notices_pass_the_check(project: Path) -> None:
-    env = {**os.environ, "POLICYLIB_HOME": str(project)}
-    proc = subprocess.run([sys.executable, "-m", "policylib.cli", "check"], capture_output=True, text=True,
-                          env=env, timeout=600, check=False)
+    proc = run_cli("check", home=project)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"{len(catalogue.entries(project / 'rules'))} rule files" in proc.stdout
 
@@ -129,12 +125,9 @@ def test_quote_many_matches_quote(project: Path, notice: str, convention: str) -
 
 def test_show_lists_classes_shares_and_conditions(project: Path) -> None:
     """`policylib show` tells a reader what each fictional notice prices by class and helps on conditions."""
-    env = {**os.environ, "POLICYLIB_HOME": str(project)}
     for notice in NOTICES:
         data = yaml.safe_load((FICTIONAL / notice / "rules.yaml").read_text(encoding="utf-8"))
-        proc = subprocess.run([sys.executable, "-m", "policylib.cli", "show", data["jurisdiction"],
-                               str(data["coverage_year"])], capture_output=True, text=True, env=env, timeout=120,
-                              check=False)
+        proc = run_cli("show", data["jurisdiction"], str(data["coverage_year"]), home=project)
         assert proc.returncode == 0, proc.stderr
         for cls in data["financing"].get("resident_classes", []):
             assert f"class {cls['name_zh']}" in proc.stdout
