@@ -9,7 +9,7 @@ import sys
 
 from policylib.book.dask_run import LOCAL
 from policylib.book.lock import BuildLocked
-from policylib.book.pipeline import BookBuildError, build
+from policylib.book.pipeline import BookBuildError, build, stop_sphinx
 from policylib.book.stopping import BuildStopped, stop_on_signals
 
 KEPT = "the published book was left as it was"
@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         name = exc.signal_name if isinstance(exc, BuildStopped) else "SIGINT"
         print(f"book build stopped by {name}; {KEPT}", file=sys.stderr)
         return 128 + signal.Signals[name].value
+    finally:
+        stop_sphinx()  # the build's Sphinx server, kept between the builds of one process
     return 0
 
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import yaml
 
 from policylib.anchors import SOURCES_DIR
+from policylib.book import sphinx_build
 from policylib.book.config import ConfigError, config_path, load_config
 from policylib.book.lock import build_lock
 from policylib.book.stopping import signals_deferred, stop_trees, worker_signals
@@ -1216,30 +1217,20 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
     paths.build.mkdir(parents=True, exist_ok=True)
     paths.incomplete.touch()
     start = time.perf_counter()
-    command = [
-        sys.executable,
-        "-m",
-        "policylib.book.sphinx_build",
-        str(paths.book),
-        str(paths.work),
-        str(paths.doctrees),
-    ]
-    sphinx = subprocess.Popen(
-        command, cwd=paths.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    server = sphinx_build.kept_server()
     try:
-        stdout, stderr = sphinx.communicate()
+        returncode, stdout, stderr = server.build([str(paths.book), str(paths.work), str(paths.doctrees)], paths.root)
     except BaseException:
-        stop_trees([sphinx.pid])
+        stop_sphinx()
         raise
-    if sphinx.returncode != 0:
+    if returncode != 0:
         # Warnings raised while reading a page are not repeated for a cached doctree: start afresh.
         for partial in (paths.work, paths.doctrees):
             shutil.rmtree(partial, ignore_errors=True)
         paths.incomplete.unlink()
         details = "\n".join(line for line in (stderr + stdout).splitlines() if line.strip()).strip()
         raise BookBuildError(
-            "HTML build failed; book/_build/html was left as it was.\n" + (details or f"exit {sphinx.returncode}")
+            "HTML build failed; book/_build/html was left as it was.\n" + (details or f"exit {returncode}")
         )
     paths.incomplete.unlink()
     _remove_gone_pages(paths)
@@ -1248,6 +1239,14 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
     _publish(paths)
     echo(f"book/_build/html built in {time.perf_counter() - start:.1f}s ({copied} files written)")
     return "built"
+
+
+def stop_sphinx() -> None:
+    """End this process's Sphinx server and the build it runs, if any (a stopped or failed build)."""
+    server = sphinx_build.forget_server()
+    if server is not None:
+        stop_trees(server.pids())
+        server.close()
 
 
 def _remove_gone_pages(paths: Paths) -> list[str]:
@@ -1431,6 +1430,8 @@ def _build(
     try:
         pool = open_pool(jobs or os.cpu_count() or 1, paths.root) if dask is None and not only else None
         pages_run = start_generated_pages(paths, files, force=force) if generated else None
+        if html:
+            sphinx_build.kept_server()  # imports Sphinx and its extensions while the notebooks execute
         entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
         all_jobs = plan(entries, templates)
         selected = all_jobs
@@ -1453,6 +1454,7 @@ def _build(
         if pages_run is not None:
             stop_trees([pages_run.process.pid])
             pages_run.process.communicate()
+        stop_sphinx()
         raise
     finally:
         if pool is not None:
