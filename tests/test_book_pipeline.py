@@ -24,6 +24,7 @@ KERNEL_META = {
 }
 FINANCING = Template("financing", "chapters/financing.ipynb", pipeline.COMPARISONS)
 PROFILE = next(t for t in pipeline.TEMPLATES if t.per_jurisdiction)
+JOBS = 1  # the notebooks here are a few cells each: one worker, one kernel, runs them
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     nb.cells[1].metadata["tags"] = ["parameters"]
     nbformat.write(nb, profile)
     write_template(paths.root, "financing", 'print("financing")')
-    pipeline.build(paths.root, html=False, entries=ENTRIES[:2], templates=[PROFILE, FINANCING], echo=lambda s: None)
+    pipeline.build(paths.root, html=False, entries=ENTRIES[:2], templates=[PROFILE, FINANCING], echo=lambda s: None,
+                   jobs=JOBS)
     return paths
 
 
@@ -170,7 +172,8 @@ def test_executing_twice_gives_identical_bytes(executed: Paths) -> None:
     outputs = [executed.book / "profiles" / "alpha-2021.ipynb", executed.book / "chapters" / "financing.ipynb"]
     first = [p.read_bytes() for p in outputs]
     report = pipeline.build(
-        executed.root, html=False, force=True, entries=ENTRIES[:2], templates=[PROFILE, FINANCING], echo=lambda s: None
+        executed.root, html=False, force=True, entries=ENTRIES[:2], templates=[PROFILE, FINANCING], echo=lambda s: None,
+        jobs=JOBS,
     )
     assert sorted(report.executed) == ["chapters/financing.ipynb", "profiles/alpha-2021.ipynb"]
     assert [p.read_bytes() for p in outputs] == first
@@ -197,7 +200,8 @@ def test_executing_twice_gives_identical_bytes(executed: Paths) -> None:
 def test_a_rerun_without_changes_executes_nothing(executed: Paths) -> None:
     outputs = sorted(executed.book.glob("*/*.ipynb"))
     stamps = [p.stat().st_mtime_ns for p in outputs]
-    kwargs = {"html": False, "entries": ENTRIES[:2], "templates": [PROFILE, FINANCING], "echo": lambda s: None}
+    kwargs = {"html": False, "entries": ENTRIES[:2], "templates": [PROFILE, FINANCING], "echo": lambda s: None,
+              "jobs": JOBS}
 
     report = pipeline.build(executed.root, **kwargs)
     assert report.executed == []
@@ -255,7 +259,7 @@ def _two_chapters_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     make_project(root)
     write_template(root, "financing", GOOD, title="# Financing")
     write_template(root, "deadlines", 'print("deadlines")', title="# Deadlines")
-    report = pipeline.build(root, entries=[], templates=[FINANCING, DEADLINES], echo=lambda s: None)
+    report = pipeline.build(root, entries=[], templates=[FINANCING, DEADLINES], echo=lambda s: None, jobs=JOBS)
     assert report.html == "built"
     shutil.copytree(root, base / "as-built", symlinks=True)
     return root, base / "as-built"
@@ -274,7 +278,7 @@ def two_chapters(_two_chapters_built: tuple[Path, Path]) -> Paths:
 
 def test_a_failed_build_keeps_the_last_good_html(two_chapters: Paths) -> None:
     paths, tmp_path = two_chapters, two_chapters.root
-    kwargs = {"entries": [], "templates": [FINANCING, DEADLINES], "echo": lambda s: None}
+    kwargs = {"entries": [], "templates": [FINANCING, DEADLINES], "echo": lambda s: None, "jobs": JOBS}
     page = paths.html / "chapters" / "financing.html"
     assert page.is_file()
     before = {p: p.read_bytes() for p in paths.html.rglob("*.html")}
@@ -310,7 +314,7 @@ def test_an_incremental_build_rewrites_only_the_changed_pages(two_chapters: Path
     """Sphinx's output is kept between builds: one changed notebook rewrites its page, the others
     are published as they were (the same files); a build stopped halfway is followed by a clean one."""
     paths, tmp_path = two_chapters, two_chapters.root
-    kwargs = {"entries": [], "templates": [FINANCING, DEADLINES], "echo": lambda s: None}
+    kwargs = {"entries": [], "templates": [FINANCING, DEADLINES], "echo": lambda s: None, "jobs": JOBS}
     before = _inodes(paths.html)
     assert {"chapters/financing.html", "chapters/deadlines.html", "primer.html"} <= set(before)
 
@@ -383,7 +387,7 @@ def test_the_pages_of_documents_that_are_gone_leave_the_published_html(two_chapt
     paths = two_chapters
     assert (paths.html / "chapters" / "deadlines.html").is_file()
 
-    pipeline.build(paths.root, entries=[], templates=[FINANCING], echo=lambda s: None)
+    pipeline.build(paths.root, entries=[], templates=[FINANCING], echo=lambda s: None, jobs=JOBS)
     assert not (paths.book / "chapters" / "deadlines.ipynb").exists()
     assert not (paths.html / "chapters" / "deadlines.html").exists()
     assert not list((paths.html / "_sources" / "chapters").glob("deadlines.*"))

@@ -9,7 +9,7 @@ import sys
 
 from policylib.book.dask_run import LOCAL
 from policylib.book.lock import BuildLocked
-from policylib.book.pipeline import BookBuildError, build, stop_sphinx
+from policylib.book.pipeline import BookBuildError, build, stop_servers
 from policylib.book.stopping import BuildStopped, stop_on_signals
 
 KEPT = "the published book was left as it was"
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"book build stopped by {name}; {KEPT}", file=sys.stderr)
         return 128 + signal.Signals[name].value
     finally:
-        stop_sphinx()  # the build's Sphinx server, kept between the builds of one process
+        stop_servers()  # the fork servers the build started, kept between the builds of one process
     return 0
 
 

@@ -29,7 +29,6 @@ import multiprocessing.util
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
+from policylib import forkserver
 from policylib.anchors import SOURCES_DIR
 from policylib.book import sphinx_build
 from policylib.book.config import ConfigError, config_path, load_config
@@ -721,11 +721,15 @@ def _pages_inputs(paths: Paths, digests: dict[str, str]) -> str:
     return _sha256(f"{FORMAT_VERSION}\n{config}\n{_combine({**digests, **book_code})}".encode())
 
 
+# The page generator (``python -m policylib.book.pages``) runs in a child of this fork server.
+PAGES_SERVER = forkserver.Kept(("policylib.book.pages",))
+
+
 @dataclass
 class PagesRun:
-    """A running page generator (``python -m policylib.book.pages``)."""
+    """A running page generator."""
 
-    process: subprocess.Popen[str]
+    child: forkserver.Child
     inputs: str
     started: float
 
@@ -745,30 +749,24 @@ def start_generated_pages(paths: Paths, files: dict[str, str], *, force: bool = 
             for rel, digest in outputs.items()
         ):
             return None
-    process = subprocess.Popen(
-        [sys.executable, "-m", "policylib.book.pages", str(paths.book), book_title(paths)],
+    child = PAGES_SERVER.server().start(
+        "policylib.book.pages:main",
+        ["policylib.book.pages", str(paths.book), book_title(paths)],
         cwd=paths.root,
         env={**os.environ, ENV_HOME: str(paths.root)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_lower_priority if hasattr(os, "nice") else None,  # the notebooks are the critical path
+        nice=5,  # the notebooks are the critical path
     )
-    return PagesRun(process, inputs, time.perf_counter())
-
-
-def _lower_priority() -> None:
-    os.nice(5)
+    return PagesRun(child, inputs, time.perf_counter())
 
 
 def finish_generated_pages(paths: Paths, run: PagesRun | None, echo: Callable[[str], None] = print) -> None:
     """Wait for the page generator; record its outputs, or raise BookBuildError saying why it failed."""
     if run is None:
         return
-    out, err = run.process.communicate()
-    if run.process.returncode != 0:
+    returncode, out, err = run.child.wait()
+    if returncode != 0:
         lines = [line for line in err.splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit {run.process.returncode}"
+        reason = lines[-1] if lines else f"exit {returncode}"
         raise BookBuildError(f"cannot generate the book's pages: {reason}")
     written = json.loads(out)
     outputs = {rel: _sha256((paths.book / rel).read_bytes()) for rel in written}
@@ -1217,11 +1215,10 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
     paths.build.mkdir(parents=True, exist_ok=True)
     paths.incomplete.touch()
     start = time.perf_counter()
-    server = sphinx_build.kept_server()
     try:
-        returncode, stdout, stderr = server.build([str(paths.book), str(paths.work), str(paths.doctrees)], paths.root)
+        returncode, stdout, stderr = sphinx_build.start(paths.book, paths.work, paths.doctrees, cwd=paths.root).wait()
     except BaseException:
-        stop_sphinx()
+        stop_servers()
         raise
     if returncode != 0:
         # Warnings raised while reading a page are not repeated for a cached doctree: start afresh.
@@ -1241,12 +1238,14 @@ def build_html(paths: Paths, *, force: bool = False, echo: Callable[[str], None]
     return "built"
 
 
-def stop_sphinx() -> None:
-    """End this process's Sphinx server and the build it runs, if any (a stopped or failed build)."""
-    server = sphinx_build.forget_server()
-    if server is not None:
-        stop_trees(server.pids())
-        server.close()
+def stop_servers() -> None:
+    """End this process's fork servers (Sphinx, the page generator) and what they run (a stopped or failed
+    build, or the end of the process)."""
+    for kept in (sphinx_build.SERVER, PAGES_SERVER):
+        server = kept.forget()
+        if server is not None:
+            stop_trees(server.pids())
+            server.close()
 
 
 def _remove_gone_pages(paths: Paths) -> list[str]:
@@ -1431,7 +1430,7 @@ def _build(
         pool = open_pool(jobs or os.cpu_count() or 1, paths.root) if dask is None and not only else None
         pages_run = start_generated_pages(paths, files, force=force) if generated else None
         if html:
-            sphinx_build.kept_server()  # imports Sphinx and its extensions while the notebooks execute
+            sphinx_build.SERVER.server()  # imports Sphinx and its extensions while the notebooks execute
         entries = catalogue_entries(paths, _combine(files)) if entries is None else entries
         all_jobs = plan(entries, templates)
         selected = all_jobs
@@ -1451,10 +1450,7 @@ def _build(
 
             changed_page.write(paths.root)  # compares the executed notebooks with the previous release
     except BaseException:
-        if pages_run is not None:
-            stop_trees([pages_run.process.pid])
-            pages_run.process.communicate()
-        stop_sphinx()
+        stop_servers()
         raise
     finally:
         if pool is not None:

@@ -1,0 +1,61 @@
+"""policylib.forkserver: each run is a child that starts from the server's imports only and answers as
+``python -m`` would (its arguments, directory, environment, output and exit status)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from policylib.forkserver import ForkServer, ServerEnded
+
+TARGETS = "tests.forkserver_targets"
+
+
+@pytest.fixture
+def server() -> Iterator[ForkServer]:
+    started = ForkServer([TARGETS])
+    yield started
+    started.close()
+
+
+def test_a_child_has_its_arguments_directory_environment_and_output(server: ForkServer, tmp_path: Path) -> None:
+    env = {**os.environ, "FORK_TEST": "乙"}
+    code, out, err = server.start(f"{TARGETS}:report", ["prog", "first", "3"], cwd=tmp_path, env=env).wait()
+    seen = json.loads(out)
+    assert code == 3
+    assert seen == {"argv": ["prog", "first", "3"], "cwd": str(tmp_path), "home": "乙", "calls": ["first"],
+                    "stdin": ""}
+    assert err == "说明 on stderr\n"
+    # The next child starts from the server again, not from what the first one did.
+    code, out, _ = server.start(f"{TARGETS}:report", ["prog", "second", "0"], cwd=tmp_path, env={}).wait()
+    assert code == 0
+    assert json.loads(out)["calls"] == ["second"] and json.loads(out)["home"] is None
+
+
+def test_exit_statuses_as_the_interpreter_gives_them(server: ForkServer, tmp_path: Path) -> None:
+    code, _, err = server.start(f"{TARGETS}:exit_with_text", ["prog"], cwd=tmp_path).wait()
+    assert (code, err) == (1, "a message, not a number\n")
+    code, _, err = server.start(f"{TARGETS}:fail", ["prog"], cwd=tmp_path).wait()
+    assert code == 1
+    assert err.startswith("Traceback") and err.rstrip().endswith("ValueError: broken on purpose")
+
+
+def test_a_child_past_its_timeout_is_killed_and_the_server_goes_on(server: ForkServer, tmp_path: Path) -> None:
+    child = server.start(f"{TARGETS}:sleep", ["prog"], cwd=tmp_path)
+    with pytest.raises(TimeoutError):
+        child.wait(timeout=0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)
+    code, _, _ = server.start(f"{TARGETS}:report", ["prog", "after", "0"], cwd=tmp_path).wait()
+    assert code == 0
+
+
+def test_a_server_that_is_gone_is_said(server: ForkServer, tmp_path: Path) -> None:
+    server.process.kill()
+    server.process.wait()
+    with pytest.raises(ServerEnded):
+        server.start(f"{TARGETS}:report", ["prog", "x", "0"], cwd=tmp_path).wait()
