@@ -11,6 +11,7 @@ import contextlib
 import functools
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ CHROMIUM_ARGS = [
 PROJECT_PARTS = ("rules", "sources", "notebooks")
 BOOK_IGNORED = ("_build", ".ipynb_checkpoints")
 TIMEOUT_MS = 30_000
+# A request cancelled because the tab went on to the next page (the tab's icon, fetched after the page has
+# loaded, often is): not a failure of the page.
+ABORTED = "net::ERR_ABORTED"
 
 
 class BookUnavailable(Exception):
@@ -84,11 +88,17 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # the browser left before the answer ended
+            super().handle_error(request, client_address)
+
+
 @contextlib.contextmanager
 def serve(directory: Path) -> Iterator[str]:
     """Serve ``directory`` on 127.0.0.1 (a free port) from a thread; yield the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -173,6 +183,7 @@ def open_tab(browser: Any, local: str) -> tuple[Any, Tab]:
     record_outside(context, local, lambda url: tab.errors.append(f"request to another host: {url}"))
     tab.page.on("console", lambda m: tab.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     tab.page.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
-    tab.page.on("requestfailed", lambda r: tab.errors.append(f"request failed: {r.url} ({r.failure})"))
+    tab.page.on("requestfailed", lambda r: None if r.failure == ABORTED else tab.errors.append(
+        f"request failed: {r.url} ({r.failure})"))
     tab.page.on("response", lambda r: tab.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     return context, tab

@@ -123,6 +123,10 @@ def test_the_config_is_the_hand_written_file_with_the_computed_extensions(tmp_pa
     assert settings["extensions"][-3:] == ours
     assert "sphinx_thebe" not in settings["extensions"]
     assert settings["html_extra_path"] == [pipeline.EXTRA_DIR]
+    assert "html_favicon" not in settings  # this project's book/ has no icon
+    (paths.book / pipeline.FAVICON).parent.mkdir(parents=True, exist_ok=True)
+    (paths.book / pipeline.FAVICON).write_text("<svg/>", encoding="utf-8")
+    assert pipeline.book_config(paths)["sphinx"]["config"]["html_favicon"] == pipeline.FAVICON
     assert {k: v for k, v in config.items() if k != "sphinx"} == {k: v for k, v in written.items() if k != "sphinx"}
 
     written["sphinx"]["config"]["extensions"] = ["sphinx_thebe"]

@@ -129,6 +129,7 @@ GENERATED_DIRS = ("profiles", "chapters")
 # Pages written by policylib.book.pages that sit in a part after its notebooks: page -> (part, title).
 PART_PAGES: dict[str, tuple[str, str]] = {"calculator": (TRAINING, "Calculator")}
 EXTRA_DIR = "_extra"  # copied as is to the root of the HTML (the calculator's scripts)
+FAVICON = "_static/favicon.svg"  # in book/
 
 
 class EntryLike(Protocol):
@@ -413,6 +414,10 @@ def book_config(paths: Paths | None = None) -> dict[str, Any]:
     settings["extensions"] = _sphinx_extensions()
     # Files copied as they are, for the pages that load them (book/_static is loaded by every page).
     settings["html_extra_path"] = [EXTRA_DIR]
+    # The tab's icon, where the book has one and the configuration names none: without it, browsers ask for
+    # /favicon.ico and are told "not found".
+    if not config.get("html", {}).get("favicon") and (root / "book" / FAVICON).is_file():
+        settings.setdefault("html_favicon", FAVICON)
     return config
 
 
