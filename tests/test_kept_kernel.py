@@ -93,3 +93,23 @@ def test_input_fails_at_once_and_a_removed_directory_does_not_fail_the_next_note
     assert outcomes["removes/out.ipynb"].error is None
     after = outcomes["after/out.ipynb"]
     assert after.error is None and _cells(after.text or "") == [(1, ["'after'"])]
+
+
+def test_a_kernel_is_warmed_with_the_imports_its_notebooks_make(tmp_path: Path) -> None:
+    """The warm-up imports what the templates' cells import at their top level, once each, guarded so that a
+    module that is missing leaves the warm-up to go on; cells that are not Python are passed over."""
+    nb = new_notebook(cells=[
+        new_code_cell("import json\nvalue = 1"),
+        new_code_cell("%matplotlib inline"),
+        new_code_cell("def later():\n    import csv"),
+        new_code_cell("from . import sibling\nimport no_such_module_here\nfrom email import message"),
+        new_code_cell("import json"),
+    ])
+    path = tmp_path / "template.ipynb"
+    nbformat.write(nb, path)
+    code = pipeline.imports_of([path, tmp_path / "missing.ipynb"])
+    assert [line.strip() for line in code.splitlines() if "import" in line] == [
+        "import json", "import no_such_module_here", "from email import message"]
+    namespace: dict[str, object] = {}
+    exec(code, namespace)  # the warm-up code under test
+    assert "json" in namespace and "message" in namespace and "no_such_module_here" not in namespace

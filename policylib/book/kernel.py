@@ -52,12 +52,7 @@ FRESH_NAMES = {
     "__loader__": None,
     "__package__": None,
 }
-# What the book's notebooks import; a kept kernel has them imported after its first notebook anyway.
-WARM_IMPORTS = (
-    "import pandas, matplotlib.pyplot, IPython.display\n"
-    "import policylib.aggregate, policylib.catalogue, policylib.charts, policylib.compare, policylib.training\n"
-    "import policylib.book.render\n"
-)
+
 
 
 class KernelResetError(RuntimeError):
@@ -110,12 +105,13 @@ class KeptKernel:
             self.close()
             raise KernelResetError(f"the kernel refused {code.splitlines()[0]!r}: {reply['content'].get('evalue', '')}")
 
-    def warm(self, cwd: str) -> None:
-        """Start the kernel now and import what the notebooks import (:data:`WARM_IMPORTS`), so that the
-        first notebook does not wait for it; a failure here only leaves the start to :meth:`prepare`."""
+    def warm(self, cwd: str, imports: str) -> None:
+        """Start the kernel now and run ``imports`` (the notebooks' imports: ``pipeline.imports_of``), so that
+        the first notebook does not wait for them; a failure here only leaves the start to :meth:`prepare`."""
         try:
             self.prepare(cwd)
-            self._run(WARM_IMPORTS)
+            if imports:
+                self._run(imports)
         except Exception:
             self.close()
 

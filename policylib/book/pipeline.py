@@ -20,6 +20,7 @@ written only when its bytes change.
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import copy
 import hashlib
@@ -935,15 +936,39 @@ def silence_output() -> None:
     os.close(devnull)
 
 
+def imports_of(notebooks: Iterable[Path]) -> str:
+    """The import statements of the notebooks' code cells (those at a cell's top level), each guarded, as
+    code that imports what the notebooks will; a cell that is not plain Python is skipped."""
+    import nbformat
+
+    found: dict[str, None] = {}
+    for path in notebooks:
+        try:
+            cells = nbformat.read(path, as_version=4).cells
+        except (OSError, ValueError):
+            continue  # the build itself reports a template it cannot read
+        for cell in cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0):
+                    found[ast.unparse(node)] = None
+    return "".join(f"try:\n    {statement}\nexcept Exception:\n    pass\n" for statement in found)
+
+
 # The kernel a pool worker keeps for the notebooks it executes (None in any other process).
 _KEPT: KeptKernel | None = None
 
 
-def _worker_init(root: str, warm: bool = False) -> None:
+def _worker_init(root: str, warm: str | None = None) -> None:
     """Per-process set-up of a pool worker: :func:`worker_environment`, kernel noise kept off the
     terminal, signals left to the build (which ends its workers and their kernels itself), and a
     kernel kept for all its notebooks (:mod:`policylib.book.kernel`), stopped when the worker exits.
-    With ``warm``, the kernel is started now and imports what the notebooks import."""
+    With ``warm`` (code: :func:`imports_of` the notebooks), the kernel is started now and runs it."""
     global _KEPT
     worker_signals()
     worker_environment(root)
@@ -952,19 +977,19 @@ def _worker_init(root: str, warm: bool = False) -> None:
 
     _KEPT = KeptKernel(KERNEL_NAME)
     multiprocessing.util.Finalize(_KEPT, _KEPT.close, exitpriority=10)
-    if warm:
-        _KEPT.warm(root)
+    if warm is not None:
+        _KEPT.warm(root, warm)
 
 
 def _nothing() -> None:
     """A task that does nothing: submitted to start a pool's workers."""
 
 
-def open_pool(workers: int, root: Path, *, warm: bool = True) -> cf.ProcessPoolExecutor:
-    """A pool of ``workers`` notebook workers. With ``warm``, started now: each starts its kernel and
-    imports what the notebooks import while the build is still planning. End it with :func:`stop_pool`."""
+def open_pool(workers: int, root: Path, *, warm: str | None = None) -> cf.ProcessPoolExecutor:
+    """A pool of ``workers`` notebook workers. With ``warm`` (code: :func:`imports_of` the notebooks), started
+    now: each starts its kernel and runs it while the build is still planning. End it with :func:`stop_pool`."""
     pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(str(root), warm))
-    if warm:
+    if warm is not None:
         pool.submit(_nothing)  # the first task starts every worker (a forked pool starts them all at once)
     return pool
 
@@ -1071,7 +1096,7 @@ def run_tasks(
         yield from run_on_dask(tasks, workers, root, dask)
         return
     if pool is None:
-        pool = open_pool(workers, root, warm=False)
+        pool = open_pool(workers, root)
     try:
         futures = [pool.submit(execute, task) for task in tasks]
         for future in cf.as_completed(futures):
@@ -1432,7 +1457,9 @@ def _build(
     pool = None
     pages_run = None
     try:
-        pool = open_pool(jobs or os.cpu_count() or 1, paths.root) if dask is None and not only else None
+        if dask is None and not only:
+            warm = imports_of(paths.template(template) for template in templates)
+            pool = open_pool(jobs or os.cpu_count() or 1, paths.root, warm=warm)
         pages_run = start_generated_pages(paths, files, force=force) if generated else None
         if html:
             sphinx_build.SERVER.server()  # imports Sphinx and its extensions while the notebooks execute
