@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ def _child(request: dict[str, Any]) -> int:
     sys.argv = list(request["argv"])
     sys.path[0] = request["cwd"]  # as under `python -m`: the working directory
     code = 1
+    interrupted = False
     try:
         returned = _call(request["target"])
         code = returned if isinstance(returned, int) else 0
@@ -68,14 +70,19 @@ def _child(request: dict[str, Any]) -> int:
             code = exc.code or 0
         else:
             print(exc.code, file=sys.stderr)
-    except BaseException:  # what the interpreter does with an uncaught exception
+    except BaseException as exc:  # what the interpreter does with an uncaught exception
         import traceback
 
         traceback.print_exc()
+        interrupted = isinstance(exc, KeyboardInterrupt)
+    threading._shutdown()  # type: ignore[attr-defined]  # the interpreter waits for threads that are not daemons
     atexit._run_exitfuncs()  # os._exit below skips them
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError):
             stream.flush()
+    if interrupted:  # the interpreter ends by SIGINT itself, so that its parent sees the interruption
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
     return code
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 
 CALLS: list[str] = []  # filled by each run: a child that saw an earlier run's state would show it
@@ -33,3 +34,17 @@ def fail() -> None:
 
 def sleep() -> None:
     time.sleep(60)
+
+
+def interrupted() -> None:
+    raise KeyboardInterrupt
+
+
+def thread_left_running() -> None:
+    """Start a thread that is not a daemon and return at once: the interpreter waits for it before exiting."""
+
+    def later() -> None:
+        time.sleep(0.2)
+        print("the thread ended", flush=True)
+
+    threading.Thread(target=later).start()

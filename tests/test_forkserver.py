@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +60,16 @@ def test_a_server_that_is_gone_is_said(server: ForkServer, tmp_path: Path) -> No
     server.process.wait()
     with pytest.raises(ServerEnded):
         server.start(f"{TARGETS}:report", ["prog", "x", "0"], cwd=tmp_path).wait()
+
+
+def test_an_uncaught_interrupt_ends_the_child_by_sigint(server: ForkServer, tmp_path: Path) -> None:
+    """As the interpreter does: the traceback, then the process ends by SIGINT (status -2, 130 in a shell)."""
+    code, _, err = server.start(f"{TARGETS}:interrupted", ["prog"], cwd=tmp_path).wait()
+    assert code == -signal.SIGINT
+    assert err.rstrip().endswith("KeyboardInterrupt")
+
+
+def test_a_child_waits_for_its_threads_before_it_exits(server: ForkServer, tmp_path: Path) -> None:
+    code, out, _ = server.start(f"{TARGETS}:thread_left_running", ["prog"], cwd=tmp_path).wait()
+    assert (code, out) == (0, "the thread ended\n")
+
