@@ -109,6 +109,9 @@ def serve(preload: Sequence[str]) -> None:
         answers.flush()
 
 
+KILLED_SECONDS = 10  # a killed child's end is answered at once; a server that does not answer is stuck
+
+
 class ServerEnded(OSError):
     """The fork server is gone (killed, or its start failed)."""
 
@@ -120,16 +123,27 @@ class Child:
         self.server, self.pid, self._scratch = server, pid, scratch
         self.returncode: int | None = None
 
+    def _kill(self) -> None:
+        """Kill the child and take the server's answer that it ended (the server is then free for the next)."""
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+            answer = self.server._answer(KILLED_SECONDS)
+            if answer is not None:
+                self.returncode = int(answer["returncode"])
+                self.server.child = None
+
     def wait(self, timeout: float | None = None) -> tuple[int, str, str]:
         """Wait for the child to end; return its exit status, standard output and standard error. After
         ``timeout`` seconds the child is killed and :class:`TimeoutError` raised."""
         try:
             if self.returncode is None:
-                answer = self.server._answer(timeout)
+                try:
+                    answer = self.server._answer(timeout)
+                except BaseException:  # the wait was cut short (Ctrl-C, a signal): no child is left behind
+                    self._kill()
+                    raise
                 if answer is None:
-                    os.kill(self.pid, signal.SIGKILL)
-                    self.server._answer()
-                    self.server.child = None
+                    self._kill()
                     raise TimeoutError(f"still running after {timeout} s; killed")
                 self.returncode = int(answer["returncode"])
                 self.server.child = None

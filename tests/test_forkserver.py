@@ -73,3 +73,23 @@ def test_a_child_waits_for_its_threads_before_it_exits(server: ForkServer, tmp_p
     code, out, _ = server.start(f"{TARGETS}:thread_left_running", ["prog"], cwd=tmp_path).wait()
     assert (code, out) == (0, "the thread ended\n")
 
+
+def test_a_wait_cut_short_ends_the_child_and_the_server_goes_on(server: ForkServer, tmp_path: Path) -> None:
+    """A wait interrupted (Ctrl-C, a test's time limit) leaves no child running and the server ready for more."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    child = server.start(f"{TARGETS}:sleep", ["prog"], cwd=tmp_path)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            child.wait()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)
+    code, _, _ = server.start(f"{TARGETS}:report", ["prog", "after", "0"], cwd=tmp_path).wait()
+    assert code == 0
