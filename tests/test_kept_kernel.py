@@ -113,3 +113,15 @@ def test_a_kernel_is_warmed_with_the_imports_its_notebooks_make(tmp_path: Path) 
     namespace: dict[str, object] = {}
     exec(code, namespace)  # the warm-up code under test
     assert "json" in namespace and "message" in namespace and "no_such_module_here" not in namespace
+
+
+def test_a_template_that_is_no_notebook_is_left_to_the_build_to_report(tmp_path: Path) -> None:
+    """The warm-up passes over what it cannot read (the notebook's execution reports it, naming the template)."""
+    listed = tmp_path / "listed.ipynb"
+    listed.write_text("[1, 2]", encoding="utf-8")
+    invalid = tmp_path / "invalid.ipynb"
+    invalid.write_text('{"nbformat": 4, "nbformat_minor": 5, "cells": [{"source": "import os"}]}', encoding="utf-8")
+    nb = new_notebook(cells=[new_code_cell("import json")])
+    good = tmp_path / "good.ipynb"
+    nbformat.write(nb, good)
+    assert pipeline.imports_of([listed, invalid, good]) == "try:\n    import json\nexcept Exception:\n    pass\n"

@@ -945,7 +945,7 @@ def imports_of(notebooks: Iterable[Path]) -> str:
     for path in notebooks:
         try:
             cells = nbformat.read(path, as_version=4).cells
-        except (OSError, ValueError):
+        except Exception:  # not a notebook (nbformat raises what its JSON makes it raise)
             continue  # the build itself reports a template it cannot read
         for cell in cells:
             if cell.cell_type != "code":
