@@ -125,3 +125,13 @@ def test_a_template_that_is_no_notebook_is_left_to_the_build_to_report(tmp_path:
     good = tmp_path / "good.ipynb"
     nbformat.write(nb, good)
     assert pipeline.imports_of([listed, invalid, good]) == "try:\n    import json\nexcept Exception:\n    pass\n"
+
+
+def test_a_future_statement_is_not_part_of_the_warm_up(tmp_path: Path) -> None:
+    """``from __future__`` must open a cell: guarded, it is a syntax error that would cancel the whole warm-up."""
+    nb = new_notebook(cells=[new_code_cell("from __future__ import annotations\nimport json")])
+    path = tmp_path / "template.ipynb"
+    nbformat.write(nb, path)
+    code = pipeline.imports_of([path])
+    compile(code, "warm-up", "exec")
+    assert "__future__" not in code and "import json" in code

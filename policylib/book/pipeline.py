@@ -955,7 +955,9 @@ def imports_of(notebooks: Iterable[Path]) -> str:
             except SyntaxError:
                 continue
             for node in tree.body:
-                if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0):
+                if isinstance(node, ast.ImportFrom) and (node.level or node.module == "__future__"):
+                    continue  # relative to a package a notebook is not in; a compiler directive, not an import
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
                     found[ast.unparse(node)] = None
     return "".join(f"try:\n    {statement}\nexcept Exception:\n    pass\n" for statement in found)
 
