@@ -48,3 +48,9 @@ def thread_left_running() -> None:
         print("the thread ended", flush=True)
 
     threading.Thread(target=later).start()
+
+
+def temp_dir() -> None:
+    import tempfile
+
+    print(tempfile.gettempdir())

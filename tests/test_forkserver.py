@@ -93,3 +93,15 @@ def test_a_wait_cut_short_ends_the_child_and_the_server_goes_on(server: ForkServ
         os.kill(child.pid, 0)
     code, _, _ = server.start(f"{TARGETS}:report", ["prog", "after", "0"], cwd=tmp_path).wait()
     assert code == 0
+
+
+def test_a_child_takes_its_temporary_directory_from_its_environment(tmp_path: Path) -> None:
+    """A server whose imports asked for the temporary directory (jieba's does, for its cache) does not hand its
+    own to the children: ``TMPDIR`` is the child's."""
+    started = ForkServer([TARGETS, "tempfile:gettempdir"])
+    try:
+        env = {**os.environ, "TMPDIR": str(tmp_path)}
+        code, out, _ = started.start(f"{TARGETS}:temp_dir", ["prog"], cwd=tmp_path, env=env).wait()
+    finally:
+        started.close()
+    assert (code, out) == (0, f"{tmp_path}\n")
