@@ -172,8 +172,10 @@ class Tab:
 
 def record_outside(context: Any, local: str, record: Callable[[str], object]) -> None:
     """Call ``record`` with the address of every request of ``context`` to anywhere but ``local`` (the browser
-    itself makes such requests fail: ``CHROMIUM_ARGS``)."""
-    context.on("request", lambda request: None if request.url.startswith(local) else record(request.url))
+    itself makes such requests fail: ``CHROMIUM_ARGS``). ``local`` ends at its port: what follows must be a path, not
+    ``@host`` (an address with a user name and password)."""
+    root = local.rstrip("/") + "/"
+    context.on("request", lambda request: None if request.url.startswith(root) else record(request.url))
 
 
 def open_tab(browser: Any, local: str) -> tuple[Any, Tab]:

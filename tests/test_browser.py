@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from shared_book import MISSING, REPO, TIMEOUT_MS, Site, Tab, open_tab
+from shared_book import MISSING, REPO, TIMEOUT_MS, Site, Tab, open_tab, serve
 
 CJK_FONT = re.compile(r"CJK|WenQuanYi|WQY|Droid Sans Fallback|AR PL|Source Han|Sarasa", re.IGNORECASE)
 CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
@@ -357,3 +357,16 @@ def test_downloads_exist_and_open(site: Site, links: Crawl) -> None:
             book.close()
         else:
             assert json.loads(body.decode("utf-8")), f"{name}: empty"
+
+
+def test_a_request_to_another_host_is_recorded_whatever_its_address_begins_with(browser: Any, tmp_path: Path) -> None:
+    """An address that starts with the local server's but names another host (``http://127.0.0.1:PORT@host/``)
+    is a request to that host."""
+    with serve(tmp_path) as url:
+        (tmp_path / "page.html").write_text(f'<img src="{url}@example.com/a.png">', encoding="utf-8")
+        context, tab = open_tab(browser, url)
+        try:
+            tab.goto(f"{url}/page.html")
+        finally:
+            context.close()
+    assert f"request to another host: {url}@example.com/a.png" in tab.errors
