@@ -138,6 +138,17 @@ def test_the_config_is_the_hand_written_file_with_the_computed_extensions(tmp_pa
         pipeline.write_book_files(paths, pipeline.plan(ENTRIES))
 
 
+def test_an_empty_html_section_takes_the_book_s_icon(tmp_path: Path) -> None:
+    """``html:`` with nothing under it (null) is as no section, as for the published address (config.base_url)."""
+    paths = make_project(tmp_path)
+    written = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    written["html"] = None
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(written, allow_unicode=True), encoding="utf-8")
+    (paths.book / pipeline.FAVICON).parent.mkdir(parents=True, exist_ok=True)
+    (paths.book / pipeline.FAVICON).write_text("<svg/>", encoding="utf-8")
+    assert pipeline.book_config(paths)["sphinx"]["config"]["html_favicon"] == pipeline.FAVICON
+
+
 def test_every_shipped_template_exists_and_declares_its_parameters() -> None:
     for template in pipeline.TEMPLATES:
         nb = nbformat.read(REPO / "notebooks" / f"{template.name}.ipynb", as_version=4)

@@ -417,7 +417,8 @@ def book_config(paths: Paths | None = None) -> dict[str, Any]:
     settings["html_extra_path"] = [EXTRA_DIR]
     # The tab's icon, where the book has one and the configuration names none: without it, browsers ask for
     # /favicon.ico and are told "not found".
-    if not config.get("html", {}).get("favicon") and (root / "book" / FAVICON).is_file():
+    html = config.get("html") or {}  # ``html:`` with nothing under it is null
+    if not (isinstance(html, dict) and html.get("favicon")) and (root / "book" / FAVICON).is_file():
         settings.setdefault("html_favicon", FAVICON)
     return config
 
