@@ -278,6 +278,7 @@ def _search(viewer: Viewer, hostile: Hostile, query: str) -> tuple[set[int], Vis
     assert not visit.injected, f"search {query!r}: elements from rule text: {visit.injected}"
     seen, problems = _literal_problems(visit.text)
     assert not problems, f"search {query!r}: titles not shown as written:\n" + "\n".join(problems)
+    assert not viewer.outside, f"search {query!r}: the pages asked another host for: {viewer.outside}"
     return seen, visit
 
 
