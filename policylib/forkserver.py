@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ def _child(request: dict[str, Any]) -> int:
     os.environ.clear()
     os.environ.update(request["env"])
     tempfile.tempdir = None  # found again from this environment (TMPDIR), not kept from the server's
+    time.tzset()  # the time zone (TZ) too
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)

@@ -54,3 +54,7 @@ def temp_dir() -> None:
     import tempfile
 
     print(tempfile.gettempdir())
+
+
+def local_time() -> None:
+    print(time.strftime("%Z", time.localtime(0)))

@@ -105,3 +105,10 @@ def test_a_child_takes_its_temporary_directory_from_its_environment(tmp_path: Pa
     finally:
         started.close()
     assert (code, out) == (0, f"{tmp_path}\n")
+
+
+def test_a_child_takes_its_time_zone_from_its_environment(server: ForkServer, tmp_path: Path) -> None:
+    """``TZ`` is read when the interpreter starts (time.tzset): the child's, not the server's."""
+    env = {**os.environ, "TZ": "Asia/Shanghai"}
+    code, out, _ = server.start(f"{TARGETS}:local_time", ["prog"], cwd=tmp_path, env=env).wait()
+    assert (code, out) == (0, "CST\n")
