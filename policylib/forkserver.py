@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -228,18 +228,32 @@ class ForkServer:
             self.process.stdout.close()
 
 
-class Kept:
-    """One fork server per process for a program, started when first asked for and kept for later runs."""
+def code_stamp() -> str:
+    """The size and modification time of every Python file of this package: what a server imported."""
+    package = Path(__file__).resolve().parent
+    stats = ((p.relative_to(package).as_posix(), p.stat()) for p in sorted(package.rglob("*.py")))
+    return "\n".join(f"{name} {stat.st_size} {stat.st_mtime_ns}" for name, stat in stats)
 
-    def __init__(self, preload: Sequence[str]) -> None:
+
+class Kept:
+    """One fork server per process for a program, started when first asked for and kept for later runs, as long
+    as ``stamp()`` (default :func:`code_stamp`) gives what it gave when the server started: a server that
+    imported code changed since is replaced."""
+
+    def __init__(self, preload: Sequence[str], stamp: Callable[[], str] = code_stamp) -> None:
         self.preload = tuple(preload)
+        self.stamp = stamp
         self._server: ForkServer | None = None
+        self._started_at = ""
         atexit.register(self.close)
 
     def server(self) -> ForkServer:
-        """The running server, started now if there is none."""
-        if self._server is None or not self._server.alive():
-            self._server = ForkServer(self.preload)
+        """The running server, started now if there is none or its code changed."""
+        now = self.stamp()
+        if self._server is not None and (not self._server.alive() or now != self._started_at):
+            self.close()
+        if self._server is None:
+            self._server, self._started_at = ForkServer(self.preload), now
         return self._server
 
     def forget(self) -> ForkServer | None:

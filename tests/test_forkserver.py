@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policylib.forkserver import ForkServer, ServerEnded
+from policylib.forkserver import ForkServer, Kept, ServerEnded
 
 TARGETS = "tests.forkserver_targets"
 
@@ -112,3 +112,15 @@ def test_a_child_takes_its_time_zone_from_its_environment(server: ForkServer, tm
     env = {**os.environ, "TZ": "Asia/Shanghai"}
     code, out, _ = server.start(f"{TARGETS}:local_time", ["prog"], cwd=tmp_path, env=env).wait()
     assert (code, out) == (0, "CST\n")
+
+
+def test_a_kept_server_is_replaced_when_its_code_changes() -> None:
+    stamps = iter(["one", "one", "two"])
+    kept = Kept([TARGETS], stamp=lambda: next(stamps))
+    try:
+        first = kept.server()
+        assert kept.server() is first  # the same code: the same server
+        second = kept.server()  # the code changed: a new server, the old one ended
+        assert second is not first and first.process.poll() is not None and second.alive()
+    finally:
+        kept.close()
