@@ -380,9 +380,9 @@ def _env(root: Path) -> dict[str, str]:
 
 
 def _nbval(root: Path, notebooks: list[str]) -> subprocess.CompletedProcess[str]:
-    parallel = ["-n", "2", "--dist", "loadfile"] if len(notebooks) > 1 else ["-p", "no:xdist"]
+    # In this process, one notebook after the other: two workers of their own cost more than they save here.
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", f"--rootdir={root}",
-               *parallel, *NBVAL_ARGS, *notebooks]
+               "-p", "no:xdist", *NBVAL_ARGS, *notebooks]
     return subprocess.run(command, cwd=root, env=_env(root), capture_output=True, text=True, timeout=900, check=False)
 
 
