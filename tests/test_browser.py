@@ -136,12 +136,20 @@ def links(site: Site) -> Crawl:
     return crawl(site, [site.page(p) for p in PAGES] + [f"{site.url}/index.html"])
 
 
+# In the page: wait for the images still loading (at most the given milliseconds), then list those that did not
+# load or have no natural size. One call, where polling until every image is complete takes a frame or more.
+IMAGES_DONE = """async (ms) => {
+  const pending = Array.from(document.images).filter(i => !i.complete).map(i => new Promise(r => {
+    i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); }));
+  await Promise.race([Promise.all(pending), new Promise(r => setTimeout(r, ms))]);
+  return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0 && i.naturalHeight > 0))
+    .map(i => i.src);
+}"""
+
+
 def wait_for_images(tab: Tab) -> list[str]:
-    """Wait until every image finished loading; return those without a natural size."""
-    tab.page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=TIMEOUT_MS)
-    return tab.page.evaluate(
-        "Array.from(document.images).filter(i => !(i.naturalWidth > 0 && i.naturalHeight > 0)).map(i => i.src)"
-    )
+    """Wait until every image finished loading; return those that did not load or have no natural size."""
+    return tab.page.evaluate(IMAGES_DONE, TIMEOUT_MS)
 
 
 # ---------------------------------------------------------------------------- every page
