@@ -128,8 +128,9 @@ class Child:
 
     def _kill(self) -> None:
         """Kill the child and take the server's answer that it ended (the server is then free for the next)."""
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(ProcessLookupError):  # already reaped: its end is answered all the same
             os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):  # the server is gone too
             answer = self.server._answer(KILLED_SECONDS)
             if answer is not None:
                 self.returncode = int(answer["returncode"])
@@ -161,10 +162,10 @@ class Child:
 class ForkServer:
     """A started fork server (``python -m policylib.forkserver``): one child at a time."""
 
-    def __init__(self, preload: Sequence[str], *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, preload: Sequence[str]) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "policylib.forkserver", *preload],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
         )
         self.child: Child | None = None  # the request running now
         self._pending = b""  # answers read and not yet taken

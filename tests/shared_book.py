@@ -72,14 +72,6 @@ def copy_project(dest: Path, *, book_ignore: Iterable[str] = ()) -> Path:
     return dest
 
 
-def planned_digests(root: Path = REPO) -> dict[str, str]:
-    """Notebook (``book/...``) -> the digest ``make book`` records for it when executed from the project at
-    ``root`` as it is now; ``root`` must be the selected project."""
-    from policylib.book import pipeline
-
-    return pipeline.planned_digests(root)
-
-
 # ---------------------------------------------------------------------------- serving and the browser
 
 

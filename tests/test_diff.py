@@ -24,10 +24,11 @@ import nbformat
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from shared_book import copy_project, planned_digests
+from shared_book import copy_project
 
 from policylib import diff
 from policylib.book import changed_page
+from policylib.book.pipeline import planned_digests
 from policylib.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from shared_book import planned_digests
 
 from policylib import diff
+from policylib.book.pipeline import planned_digests
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(

@@ -43,8 +43,6 @@ _RESET = (
     "get_ipython().reset(new_session=True)\n"
     "globals().update({fresh!r})\n"
 )
-
-
 # What a fresh kernel's namespace holds besides IPython's own names (which the reset restores).
 FRESH_NAMES = {
     "__doc__": "Automatically created module for IPython interactive environment",
@@ -52,7 +50,6 @@ FRESH_NAMES = {
     "__loader__": None,
     "__package__": None,
 }
-
 
 
 class KernelResetError(RuntimeError):
@@ -85,16 +82,17 @@ class KeptKernel:
 
     def prepare(self, cwd: str) -> None:
         """A kernel as fresh as a new one, working in ``cwd``: the kept one reset, or else a new one."""
+        reset = _RESET.format(cwd=cwd, fresh=FRESH_NAMES)
         if self.km is not None:
             try:
                 if run_sync(self.km.is_alive)():
-                    self._run(_RESET.format(cwd=cwd, fresh=FRESH_NAMES))
+                    self._run(reset)
                     return
             except Exception:  # left in a state it cannot be reset from (e.g. its directory removed)
                 pass
             self.close()
         self._start(cwd)
-        self._run(_RESET.format(cwd=cwd, fresh=FRESH_NAMES))
+        self._run(reset)
 
     def _run(self, code: str) -> None:
         """Run ``code`` silently (no output, no count, no history); raise KernelResetError if it fails."""
