@@ -13,7 +13,9 @@ import base64
 import hashlib
 import importlib
 import io
-from collections.abc import Iterator, Mapping
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -384,22 +386,117 @@ def _category_label(value: object) -> str:
     return rest if rest and first.isascii() and ("_" in first or first.islower()) else text
 
 
+_ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]")  # a parenthesised aside, innermost first
+
+
+def short_gloss(gloss: str) -> str:
+    """A category's English gloss without its parenthesised asides (Chinese synonyms, former names,
+    explanations): ``persons in extreme poverty (特困供养人员, …)`` → ``persons in extreme poverty``,
+    ``(ordinary) severely disabled persons`` → ``severely disabled persons``. A gloss that is all aside is
+    kept whole."""
+    text, previous = gloss, None
+    while text != previous:
+        previous, text = text, _ASIDE.sub("", text)
+    return " ".join(text.split()).strip(" ,;:") or " ".join(gloss.split())
+
+
+def category_glosses() -> Callable[[object], str | None]:
+    """Row of a category pivot (``id 中文`` or the Chinese name) -> the short English gloss of its category
+    (:func:`short_gloss` of ``rules/categories.yaml``), or None for a category the file does not know. The
+    category is found by its id where the row names one, else by its Chinese name where that is unique."""
+    from policylib import catalogue
+
+    known = catalogue.categories().categories
+    by_id = {c.id: c for c in known}
+    names = Counter(c.name_zh for c in known)
+    by_name = {c.name_zh: c for c in known if names[c.name_zh] == 1}
+
+    def gloss(value: object) -> str | None:
+        text = str(value).strip()
+        first, _, rest = text.partition(" ")
+        category = by_id.get(first) if rest else None
+        category = category or by_id.get(text) or by_name.get(_category_label(text))
+        return short_gloss(category.gloss) if category is not None else None
+
+    return gloss
+
+
+def category_words(value: object, gloss: str | None) -> str:
+    """A category in one line, as the heat map's alt text names it: ``特困人员 · persons in extreme poverty``
+    (the Chinese name alone without a gloss)."""
+    return f"{_category_label(value)} · {gloss}" if gloss else _category_label(value)
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` broken at spaces into lines at most ``width`` points wide in the book's font at ``size``
+    (a single word wider than that stays whole)."""
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and _text_width(candidate, size) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines
+
+
+GLOSS_SIZE = SMALL_SIZE - 1.5  # the English under a heat map row's Chinese name
+GLOSS_COLOUR = "#444444"
+GLOSS_MIN_WIDTH = 1.7 * 72  # points: the English wraps at the widest Chinese name, or at this
+ROW_PADDING = 7.0  # points between the label blocks of two rows
+ROW_NAME, ROW_GLOSS = "row name", "row gloss"  # the labels of a heat map row's two texts
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width in points of one line of ``text`` in the book's font at ``size``."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=matplotlib.rcParams["font.sans-serif"], size=size)
+    return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
+
+
+def _row_labels(ax: Any, names: list[str], gloss_lines: list[list[str]]) -> None:
+    """Label each row of a heat map at its left: the Chinese name, and under it the English lines, smaller
+    and grey, the two centred on the row together (a row without English has its name centred)."""
+    pad = matplotlib.rcParams["ytick.major.size"] + matplotlib.rcParams["ytick.major.pad"]  # where tick labels go
+    for i, (name, lines) in enumerate(zip(names, gloss_lines, strict=True)):
+        zh_height, en_height = 1.2 * SMALL_SIZE, 1.2 * GLOSS_SIZE * len(lines)
+        common = {"xy": (0, i), "xycoords": ax.get_yaxis_transform(), "textcoords": "offset points",
+                  "ha": "right", "va": "center", "annotation_clip": False}
+        ax.annotate(name, xytext=(-pad, en_height / 2), fontsize=SMALL_SIZE, label=ROW_NAME, **common)
+        if lines:
+            ax.annotate("\n".join(lines), xytext=(-pad, -zh_height / 2), fontsize=GLOSS_SIZE, color=GLOSS_COLOUR,
+                        multialignment="right", linespacing=1.2, label=ROW_GLOSS, **common)
+
+
 def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     """Heat map of :func:`policylib.compare.assisted_pivot`: the amount the person still pays.
 
     Missing cells are grey, hatched and labelled "not stated"; ``upper_bound`` (the pivot of
     ``personal_pays_upper_bound``) marks amounts that are at most (≤) the figure shown. The colour bar is
-    below the map, so the columns keep the width.
+    below the map, so the columns keep the width. Each row is labelled with the category's Chinese name over
+    its short English gloss (:func:`category_glosses`), smaller and wrapped to the Chinese names' width; the
+    alt text and the data (a ``category_gloss`` column) name each group the same way.
     """
     import numpy as np
     import pandas as pd
     from matplotlib.patches import Rectangle
 
+    from policylib.wording import money
+
     values = pivot.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     masked = np.ma.masked_invalid(values)
     cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad=NA_COLOUR)
     n_rows, n_cols = values.shape
-    fig, grid = _figure(1.9 + 0.34 * n_rows)
+    gloss_of = category_glosses()
+    names = [_category_label(r) for r in pivot.index]
+    glosses = [gloss_of(r) for r in pivot.index]
+    width = max([_text_width(name, SMALL_SIZE) for name in names] + [GLOSS_MIN_WIDTH])
+    gloss_lines = [_wrap(g, width, GLOSS_SIZE) if g else [] for g in glosses]
+    most = max([len(lines) for lines in gloss_lines] + [0])
+    row_height = max(0.34, (1.2 * SMALL_SIZE + 1.2 * GLOSS_SIZE * most + ROW_PADDING) / 72)
+    fig, grid = _figure(1.9 + row_height * n_rows)
     ax = grid[0, 0]
     vmax = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
     image = ax.imshow(masked, cmap=cmap, aspect="auto", vmin=0, vmax=max(vmax, 1.0))
@@ -424,7 +521,8 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
         for text in (tick.label1, tick.label2):
             text.set_color(colours.get(str(label), "black"))
     ax.set_yticks(range(n_rows))
-    ax.set_yticklabels([_category_label(r) for r in pivot.index], fontsize=SMALL_SIZE)
+    ax.set_yticklabels([])
+    _row_labels(ax, names, gloss_lines)
     ax.set_xticks(np.arange(-0.5, n_cols, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, n_rows, 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=1)
@@ -439,17 +537,19 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     bar.ax.tick_params(labelsize=SMALL_SIZE)
     data = pivot.reset_index()
     data.columns = [str(c) for c in data.columns]
+    data.insert(1, "category_gloss", pd.Series(glosses, dtype=object))
     columns = []
     for j, column in enumerate(pivot.columns):
         cells = []
         for i, row in enumerate(pivot.index):
             if np.isfinite(values[i, j]):
                 bound = bounds is not None and bool(pd.notna(bounds.iat[i, j]) and bounds.iat[i, j])
-                cells.append(f"{_category_label(row)} {'at most ' if bound else ''}{int(values[i, j])}")
+                cells.append(f"{category_words(row, glosses[i])}: {money(int(values[i, j]), upper_bound=bound)}")
         missing = n_rows - len(cells)
-        columns.append(f"{column}: {_words(cells)}" + (f" ({missing} groups not stated)" if missing else ""))
+        columns.append(f"In {column}, " + ("; ".join(cells) if cells else "no group stated")
+                       + (f"; {missing} groups not stated" if missing and cells else "") + ".")
     alt = (f"Heat map of what the person still pays, in yuan, for {n_rows} assisted groups by {n_cols} "
-           f"jurisdiction-years. " + "; ".join(columns) + ".")
+           f"jurisdiction-years. " + " ".join(columns))
     caption = ("What a person in each assisted group (资助参保对象) still pays, by jurisdiction-year: pale cells pay "
                "little or nothing, dark cells pay more; ≤ marks an upper bound; grey hatched cells are not stated "
                "by the notice (consult the local implementing rules).")
