@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from policylib import aggregate, compare, training
+from policylib import aggregate, charts, compare, training
 from policylib.book import render
 from policylib.paths import ENV_HOME
 
@@ -188,6 +189,24 @@ def test_heat_map_columns_grouped_at_many_places(synthetic_home: Path) -> None:
     assert len(pivot.columns) == SYNTHETIC_N
     assert sum(len(p.labels) for p in patterns) == SYNTHETIC_N
     assert len(shown.columns) == len(patterns) <= len(SEEDS)
+
+
+def test_heat_map_at_many_places_labels_rows_in_chinese_and_english(synthetic_home: Path) -> None:
+    """The grouped heat map (one column per group of places) names its rows as the few-places one does: the
+    Chinese name over the English gloss of rules/categories.yaml, without its parenthesised parts."""
+    charts.setup()
+    categories = yaml.safe_load((synthetic_home / "rules" / "categories.yaml").read_text(encoding="utf-8"))
+    english = {c["name_zh"]: re.sub(r"\s*\([^()]*\)", "", c["gloss"]).strip() for c in categories["categories"]}
+    pivot = compare.assisted_pivot("personal_pays")
+    assert len(pivot.columns) > aggregate.MANY_PLACES
+    chart = aggregate.assisted_heatmap(pivot, compare.assisted_pivot("personal_pays_upper_bound"))
+    ax = chart.figure.axes[0]
+    assert len(ax.get_xticklabels()) <= len(SEEDS)  # the grouped drawing
+    names = {round(t.xy[1]): t.get_text() for t in ax.texts if t.get_label() == charts.ROW_NAME}
+    glosses = {round(t.xy[1]): " ".join(t.get_text().split()) for t in ax.texts if t.get_label() == charts.ROW_GLOSS}
+    assert [(names[i], glosses.get(i)) for i in sorted(names)] == [(str(r), english[str(r)]) for r in pivot.index]
+    assert chart.data["category_gloss"].tolist() == [english[str(r)] for r in pivot.index]
+    assert f"特困人员 · {english['特困人员']}: 0 yuan" in chart.alt
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import matplotlib
 import pandas as pd
 import pytest
+import yaml
 from matplotlib.collections import PathCollection
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
@@ -22,6 +23,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from policylib import aggregate, catalogue, charts, compare
+from policylib.paths import rules_dir
 
 
 @pytest.fixture(autouse=True)
@@ -245,21 +247,114 @@ def test_heatmap_marks_missing_cells_not_stated_and_shows_no_internal_ids() -> N
     ax = chart.figure.axes[0]
     hatched = [p for p in ax.patches if p.get_hatch() and p.get_label() == "not stated"]
     assert len(hatched) == int(pivot.isna().sum().sum()) > 0
-    stated = [t.get_text() for t in ax.texts]
+    stated = [t.get_text() for t in ax.texts if t.get_label() not in (charts.ROW_NAME, charts.ROW_GLOSS)]
     assert len(stated) == int(pivot.notna().sum().sum())  # a figure in every stated cell, none in the others
     for column in pivot.columns:  # the alt text reads out every stated cell of each jurisdiction-year
-        segment = chart.alt.split(f"{column}: ", 1)[1].split(";", 1)[0]
+        segment = chart.alt.split(f"In {column}, ", 1)[1].split(". ", 1)[0]
         for row, value in pivot[column].dropna().items():
-            assert re.search(rf"{re.escape(charts._category_label(row))} (at most )?{int(value)}\b", segment), row
+            assert re.search(rf"{re.escape(charts._category_label(row))} · [^;]*: (at most )?{int(value)} yuan\b",
+                             segment), row
     assert "not stated by the notice" in " ".join(t.get_text() for lg in chart.figure.legends for t in lg.get_texts())
-    assert list(chart.data.columns) == ["category", *[str(c) for c in pivot.columns]]
-    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert list(chart.data.columns) == ["category", "category_gloss", *[str(c) for c in pivot.columns]]
+    rows = [name for name, _ in _row_labels(chart)]
+    assert len(rows) == len(pivot.index)
     assert not any("_" in r for r in rows)
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in rows)
     ticks = {t.get_text().replace("\n", " "): matplotlib.colors.to_hex(t.get_color()) for t in ax.get_xticklabels()}
     for label, colour in charts.label_colours().items():
         if label in ticks:
             assert ticks[label] == colour
+
+
+def _yaml_categories() -> list[dict[str, str]]:
+    """The canonical categories as rules/categories.yaml writes them (read here, not through policylib)."""
+    return yaml.safe_load((rules_dir() / "categories.yaml").read_text(encoding="utf-8"))["categories"]
+
+
+def _without_asides(gloss: str) -> str:
+    """A gloss with every parenthesised part left out, as the heat map's rows should show it."""
+    kept, depth = [], 0
+    for ch in gloss:
+        depth += ch in "(（"
+        if depth == 0:
+            kept.append(ch)
+        depth -= ch in ")）" and depth > 0
+    return " ".join("".join(kept).split()).strip(" ,;:")
+
+
+def _row_labels(chart: charts.Chart) -> list[tuple[str, str | None]]:
+    """(Chinese name, English under it on one line, or None) of each heat map row, top to bottom."""
+    ax = chart.figure.axes[0]
+    names = {round(t.xy[1]): t.get_text() for t in ax.texts if t.get_label() == charts.ROW_NAME}
+    glosses = {round(t.xy[1]): " ".join(t.get_text().split()) for t in ax.texts if t.get_label() == charts.ROW_GLOSS}
+    return [(names[i], glosses.get(i)) for i in sorted(names)]
+
+
+def test_heatmap_rows_name_each_group_in_chinese_and_english_from_the_categories_file() -> None:
+    """Every row reads the category's Chinese name with its English gloss from rules/categories.yaml, shortened
+    to the words outside parentheses; the alt text and the data behind the chart name it the same way."""
+    english = {c["name_zh"]: _without_asides(c["gloss"]) for c in _yaml_categories()}
+    pivot = compare.assisted_pivot()
+    chart = charts.assisted_heatmap(pivot, compare.assisted_pivot("personal_pays_upper_bound"))
+    rows = _row_labels(chart)
+    assert rows == [(str(r), english[str(r)]) for r in pivot.index]
+    shown = dict(rows)
+    assert shown["特困人员"] == "persons in extreme poverty"
+    assert shown["一般重度残疾人"] == "severely disabled persons"  # the gloss starts with an aside: "(ordinary) …"
+    assert shown["职工基本医疗保险参保人员"] == "people insured under employee basic medical insurance"
+    assert not any(ch in gloss for _, gloss in rows for ch in "()（）")
+    assert chart.data["category_gloss"].tolist() == [english[str(r)] for r in pivot.index]
+    bounds = compare.assisted_pivot("personal_pays_upper_bound")
+    for column in pivot.columns:
+        for row, value in pivot[column].dropna().items():
+            at_most = "at most " if bool(bounds.at[row, column]) else ""
+            assert f"{row} · {english[str(row)]}: {at_most}{int(value)} yuan" in chart.alt
+
+
+def test_heatmap_row_labels_sit_on_their_row_inside_the_figure() -> None:
+    """The English is under the Chinese, both within their row's height, left of the map and inside the figure,
+    so no label runs into the next or is cut off."""
+    pivot = compare.assisted_pivot()
+    chart = charts.assisted_heatmap(pivot)
+    fig = chart.figure
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    ax = fig.axes[0]
+    texts = {(t.get_label(), round(t.xy[1])): t.get_window_extent(renderer) for t in ax.texts
+             if t.get_label() in (charts.ROW_NAME, charts.ROW_GLOSS)}
+    axes_box = ax.get_window_extent(renderer)
+    for i in range(len(pivot.index)):
+        top, bottom = (ax.transData.transform((0, y))[1] for y in (i - 0.5, i + 0.5))  # the y axis runs down
+        name, gloss = texts[(charts.ROW_NAME, i)], texts[(charts.ROW_GLOSS, i)]
+        assert gloss.y1 <= name.y0 + 0.5, f"row {i}: the English is not under the Chinese"
+        for box in (name, gloss):
+            assert bottom - 0.5 <= box.y0 and box.y1 <= top + 0.5, f"row {i}: a label leaves its row"
+            assert fig.bbox.x0 - 0.5 <= box.x0 and box.x1 <= axes_box.x0, f"row {i}: a label is cut off or on the map"
+
+
+def test_heatmap_rows_named_by_id_or_unknown_to_the_categories_file() -> None:
+    """A row ``id 中文`` is looked up by its id; a category the file does not know keeps its Chinese label alone."""
+    dibao = next(c for c in _yaml_categories() if c["id"] == "dibao")
+    pivot = pd.DataFrame({"Guizhou 2021": pd.array([160, 10], dtype="Int64")},
+                         index=pd.Index(["dibao 低保对象", "no_such_group 未知人群"], name="category"))
+    chart = charts.assisted_heatmap(pivot)
+    assert _row_labels(chart) == [("低保对象", _without_asides(dibao["gloss"])), ("未知人群", None)]
+    assert f"低保对象 · {_without_asides(dibao['gloss'])}: 160 yuan" in chart.alt
+    assert "未知人群: 10 yuan" in chart.alt
+    assert chart.data["category_gloss"].tolist() == [_without_asides(dibao["gloss"]), None]
+
+
+@pytest.mark.parametrize(("gloss", "short"), [
+    ("persons in extreme poverty (特困供养人员, destitute persons under public support)", "persons in extreme poverty"),
+    ("(ordinary) severely disabled persons", "severely disabled persons"),
+    ("people insured (or required to be insured) under employee insurance (职工医保)",
+     "people insured under employee insurance"),
+    ("urban recipients, partial (top-up (差额)) allowance", "urban recipients, partial allowance"),
+    ("orphans", "orphans"),
+    ("(only an aside)", "(only an aside)"),
+], ids=["chinese-synonym", "leading-aside", "two-asides", "nested-asides", "no-aside", "all-aside"])
+def test_short_gloss_leaves_out_parenthesised_asides(gloss: str, short: str) -> None:
+    assert charts.short_gloss(gloss) == short
 
 
 def test_coverage_start_table_samples_each_series() -> None:
