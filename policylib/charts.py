@@ -537,7 +537,7 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     bar.ax.tick_params(labelsize=SMALL_SIZE)
     data = pivot.reset_index()
     data.columns = [str(c) for c in data.columns]
-    data.insert(1, "category_gloss", pd.Series(glosses, dtype=object))
+    data.insert(1, "category_gloss", pd.Series([g or "" for g in glosses], dtype=object))  # blank, not "not stated"
     columns = []
     for j, column in enumerate(pivot.columns):
         cells = []

@@ -341,7 +341,7 @@ def test_heatmap_rows_named_by_id_or_unknown_to_the_categories_file() -> None:
     assert _row_labels(chart) == [("低保对象", _without_asides(dibao["gloss"])), ("未知人群", None)]
     assert f"低保对象 · {_without_asides(dibao['gloss'])}: 160 yuan" in chart.alt
     assert "未知人群: 10 yuan" in chart.alt
-    assert chart.data["category_gloss"].tolist() == [_without_asides(dibao["gloss"]), None]
+    assert chart.data["category_gloss"].tolist() == [_without_asides(dibao["gloss"]), ""]
 
 
 @pytest.mark.parametrize(("gloss", "short"), [
