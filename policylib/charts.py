@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib import font_manager
+
+if TYPE_CHECKING:
+    from policylib.model import Category
 
 FONT_FAMILY = "Noto Sans SC"
 FALLBACK_FAMILIES = ("DejaVu Sans",)
@@ -400,10 +403,10 @@ def short_gloss(gloss: str) -> str:
     return " ".join(text.split()).strip(" ,;:") or " ".join(gloss.split())
 
 
-def category_glosses() -> Callable[[object], str | None]:
-    """Row of a category pivot (``id 中文`` or the Chinese name) -> the short English gloss of its category
-    (:func:`short_gloss` of ``rules/categories.yaml``), or None for a category the file does not know. The
-    category is found by its id where the row names one, else by its Chinese name where that is unique."""
+def category_finder() -> Callable[[object], Category | None]:
+    """Row of a category pivot (``id 中文`` or the Chinese name) -> its category in ``rules/categories.yaml``
+    (:class:`policylib.model.Category`), or None for a category the file does not know. The category is found
+    by its id where the row names one, else by its Chinese name where that is unique."""
     from policylib import catalogue
 
     known = catalogue.categories().categories
@@ -411,14 +414,13 @@ def category_glosses() -> Callable[[object], str | None]:
     names = Counter(c.name_zh for c in known)
     by_name = {c.name_zh: c for c in known if names[c.name_zh] == 1}
 
-    def gloss(value: object) -> str | None:
+    def find(value: object) -> Category | None:
         text = str(value).strip()
         first, _, rest = text.partition(" ")
         category = by_id.get(first) if rest else None
-        category = category or by_id.get(text) or by_name.get(_category_label(text))
-        return short_gloss(category.gloss) if category is not None else None
+        return category or by_id.get(text) or by_name.get(_category_label(text))
 
-    return gloss
+    return find
 
 
 def category_words(value: object, gloss: str | None) -> str:
@@ -476,8 +478,10 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     Missing cells are grey, hatched and labelled "not stated"; ``upper_bound`` (the pivot of
     ``personal_pays_upper_bound``) marks amounts that are at most (≤) the figure shown. The colour bar is
     below the map, so the columns keep the width. Each row is labelled with the category's Chinese name over
-    its short English gloss (:func:`category_glosses`), smaller and wrapped to the Chinese names' width; the
-    alt text and the data (a ``category_gloss`` column) name each group the same way.
+    its English gloss from ``rules/categories.yaml`` shortened by :func:`short_gloss`, smaller and wrapped
+    to the Chinese names' width; the alt text names each group the same way, and the data gives the gloss
+    in full as written (a ``gloss`` column: the book shows rule-file text as written, never cut unmarked).
+    A row whose category the file does not know keeps its Chinese label alone.
     """
     import numpy as np
     import pandas as pd
@@ -489,9 +493,10 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     masked = np.ma.masked_invalid(values)
     cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad=NA_COLOUR)
     n_rows, n_cols = values.shape
-    gloss_of = category_glosses()
+    find = category_finder()
+    categories = [find(r) for r in pivot.index]
     names = [_category_label(r) for r in pivot.index]
-    glosses = [gloss_of(r) for r in pivot.index]
+    glosses = [None if c is None else short_gloss(c.gloss) for c in categories]
     width = max([_text_width(name, SMALL_SIZE) for name in names] + [GLOSS_MIN_WIDTH])
     gloss_lines = [_wrap(g, width, GLOSS_SIZE) if g else [] for g in glosses]
     most = max([len(lines) for lines in gloss_lines] + [0])
@@ -537,7 +542,7 @@ def assisted_heatmap(pivot: Any, upper_bound: Any | None = None) -> Chart:
     bar.ax.tick_params(labelsize=SMALL_SIZE)
     data = pivot.reset_index()
     data.columns = [str(c) for c in data.columns]
-    data.insert(1, "category_gloss", pd.Series([g or "" for g in glosses], dtype=object))  # blank, not "not stated"
+    data.insert(1, "gloss", pd.Series(["" if c is None else c.gloss for c in categories], dtype=object))
     columns = []
     for j, column in enumerate(pivot.columns):
         cells = []

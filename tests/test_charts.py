@@ -255,7 +255,7 @@ def test_heatmap_marks_missing_cells_not_stated_and_shows_no_internal_ids() -> N
             assert re.search(rf"{re.escape(charts._category_label(row))} · [^;]*: (at most )?{int(value)} yuan\b",
                              segment), row
     assert "not stated by the notice" in " ".join(t.get_text() for lg in chart.figure.legends for t in lg.get_texts())
-    assert list(chart.data.columns) == ["category", "category_gloss", *[str(c) for c in pivot.columns]]
+    assert list(chart.data.columns) == ["category", "gloss", *[str(c) for c in pivot.columns]]
     rows = [name for name, _ in _row_labels(chart)]
     assert len(rows) == len(pivot.index)
     assert not any("_" in r for r in rows)
@@ -292,8 +292,10 @@ def _row_labels(chart: charts.Chart) -> list[tuple[str, str | None]]:
 
 def test_heatmap_rows_name_each_group_in_chinese_and_english_from_the_categories_file() -> None:
     """Every row reads the category's Chinese name with its English gloss from rules/categories.yaml, shortened
-    to the words outside parentheses; the alt text and the data behind the chart name it the same way."""
-    english = {c["name_zh"]: _without_asides(c["gloss"]) for c in _yaml_categories()}
+    to the words outside parentheses; the alt text names it the same way, the data behind the chart gives the
+    gloss as written."""
+    written = {c["name_zh"]: c["gloss"] for c in _yaml_categories()}
+    english = {name: _without_asides(gloss) for name, gloss in written.items()}
     pivot = compare.assisted_pivot()
     chart = charts.assisted_heatmap(pivot, compare.assisted_pivot("personal_pays_upper_bound"))
     rows = _row_labels(chart)
@@ -303,7 +305,7 @@ def test_heatmap_rows_name_each_group_in_chinese_and_english_from_the_categories
     assert shown["一般重度残疾人"] == "severely disabled persons"  # the gloss starts with an aside: "(ordinary) …"
     assert shown["职工基本医疗保险参保人员"] == "people insured under employee basic medical insurance"
     assert not any(ch in gloss for _, gloss in rows for ch in "()（）")
-    assert chart.data["category_gloss"].tolist() == [english[str(r)] for r in pivot.index]
+    assert chart.data["gloss"].tolist() == [written[str(r)] for r in pivot.index]
     bounds = compare.assisted_pivot("personal_pays_upper_bound")
     for column in pivot.columns:
         for row, value in pivot[column].dropna().items():
@@ -341,7 +343,7 @@ def test_heatmap_rows_named_by_id_or_unknown_to_the_categories_file() -> None:
     assert _row_labels(chart) == [("低保对象", _without_asides(dibao["gloss"])), ("未知人群", None)]
     assert f"低保对象 · {_without_asides(dibao['gloss'])}: 160 yuan" in chart.alt
     assert "未知人群: 10 yuan" in chart.alt
-    assert chart.data["category_gloss"].tolist() == [_without_asides(dibao["gloss"]), ""]
+    assert chart.data["gloss"].tolist() == [dibao["gloss"], ""]
 
 
 @pytest.mark.parametrize(("gloss", "short"), [
