@@ -41,43 +41,91 @@ def _leaks(text: str, ids: set[str]) -> list[str]:
     return sorted(set(SNAKE.findall(text)) | (ids & words))
 
 
-def test_each_training_question_reveals_only_its_own_answer(site: Site, tab: Tab) -> None:
-    tab.goto(site.page(TRAINING))
-    summaries = tab.page.locator("details.pl-reveal > summary")
-    count = summaries.count()
-    assert count == len(training.all_cases())
-    assert tab.page.evaluate(VISIBLE, ".pl-answer") == 0
-    for i in range(count):
-        summaries.nth(i).click()
-        block = tab.page.locator(".pl-question").nth(i)
-        assert block.locator(".pl-answer").is_visible()
-        assert tab.page.evaluate(VISIBLE, ".pl-answer") == 1, f"question {i + 1} revealed other answers"
-        summaries.nth(i).click()
-    assert tab.page.evaluate(VISIBLE, ".pl-answer") == 0
-    assert not tab.errors, tab.errors
+@dataclass
+class TrainingVisit:
+    """What one load of the training page showed: each question revealed and closed in turn on screen, then the page
+    printed (the handout), then the question sheet chosen, on screen and printed. Counts are of visible elements."""
+
+    questions: int  # the reveals
+    answers_before: int  # answers shown before any question is revealed
+    revealed: list[tuple[bool, int]]  # per question revealed: its own answer shown, answers shown
+    answers_after: int  # answers shown once each is closed again
+    errors_on_screen: list[str]  # the tab's errors until then
+    answers: int  # the answers on the page, shown or not
+    opened: int  # reveals left open before printing (none opened by hand)
+    printed_text: str  # the page's text as printed
+    printed_answers: int
+    printed_chrome: int  # sidebar, header, previous/next links and print controls
+    printed_reveals: int  # the reveals' summaries
+    sheet_answers: int  # answers and reveals on screen with the question sheet chosen
+    sheet_printed_answers: int  # and printed
+    sheet_printed_questions: int
+    errors: list[str]  # the tab's errors to the end
 
 
-def test_print_is_a_handout_with_answers_and_the_sheet_has_none(site: Site, tab: Tab) -> None:
-    tab.goto(site.page(TRAINING))
-    total = tab.page.locator(".pl-answer").count()
+@pytest.fixture(scope="module")
+def training_visit(browser: Any, site: Site) -> Iterator[TrainingVisit]:
+    """The training page loaded once, used as the three tests below read it."""
+    context, tab = open_tab(browser, site.url)
+    try:
+        tab.goto(site.page(TRAINING))
+        page = tab.page
+        summaries = page.locator("details.pl-reveal > summary")
+        count = summaries.count()
+        answers_before = page.evaluate(VISIBLE, ".pl-answer")
+        revealed = []
+        for i in range(count):
+            summaries.nth(i).click()
+            own = page.locator(".pl-question").nth(i).locator(".pl-answer").is_visible()
+            revealed.append((own, page.evaluate(VISIBLE, ".pl-answer")))
+            summaries.nth(i).click()
+        answers_after = page.evaluate(VISIBLE, ".pl-answer")
+        errors_on_screen = list(tab.errors)
+        answers = page.locator(".pl-answer").count()
+        opened = page.locator("details.pl-reveal[open]").count()
+        page.emulate_media(media="print")
+        printed_text = page.locator("body").inner_text()
+        printed = [page.evaluate(VISIBLE, sel) for sel in (
+            ".pl-answer", ".bd-sidebar-primary, .bd-header, .prev-next-area, .pl-print-controls",
+            "details.pl-reveal > summary")]
+        page.emulate_media(media="screen")
+        page.check("#pl-sheet")  # the question sheet
+        sheet_answers = page.evaluate(VISIBLE, ".pl-answer, details.pl-reveal")
+        page.emulate_media(media="print")
+        sheet_printed = [page.evaluate(VISIBLE, sel) for sel in (".pl-answer, details.pl-reveal", ".pl-question")]
+        yield TrainingVisit(count, answers_before, revealed, answers_after, errors_on_screen, answers, opened,
+                            printed_text, *printed, sheet_answers, *sheet_printed, tab.errors)
+    finally:
+        context.close()
+
+
+def test_each_training_question_reveals_only_its_own_answer(training_visit: TrainingVisit) -> None:
+    visit = training_visit
+    assert visit.questions == len(training.all_cases())
+    assert visit.answers_before == 0
+    for i, (own, shown) in enumerate(visit.revealed):
+        assert own, f"question {i + 1} does not reveal its answer"
+        assert shown == 1, f"question {i + 1} revealed other answers"
+    assert visit.answers_after == 0
+    assert not visit.errors_on_screen, visit.errors_on_screen
+
+
+def test_print_is_a_handout_with_answers_and_the_sheet_has_none(training_visit: TrainingVisit) -> None:
+    visit = training_visit
+    total = visit.answers
     assert total
-    tab.page.emulate_media(media="print")
-    assert tab.page.evaluate(VISIBLE, ".pl-answer") == total  # the handout: every answer, none opened by hand
-    assert tab.page.evaluate(VISIBLE, ".bd-sidebar-primary, .bd-header, .prev-next-area, .pl-print-controls") == 0
-    assert tab.page.evaluate(VISIBLE, "details.pl-reveal > summary") == 0
-    tab.page.emulate_media(media="screen")
-    tab.page.check("#pl-sheet")  # the question sheet
-    assert tab.page.evaluate(VISIBLE, ".pl-answer, details.pl-reveal") == 0
-    tab.page.emulate_media(media="print")
-    assert tab.page.evaluate(VISIBLE, ".pl-answer, details.pl-reveal") == 0
-    assert tab.page.evaluate(VISIBLE, ".pl-question") == total  # the questions stay
-    assert not tab.errors, tab.errors
+    assert visit.opened == 0  # none opened by hand before printing
+    assert visit.printed_answers == total  # the handout: every answer
+    assert visit.printed_chrome == 0
+    assert visit.printed_reveals == 0
+    assert visit.sheet_answers == 0  # the question sheet
+    assert visit.sheet_printed_answers == 0
+    assert visit.sheet_printed_questions == total  # the questions stay
+    assert not visit.errors, visit.errors
 
 
-def test_training_page_shows_no_ids(site: Site, tab: Tab) -> None:
-    tab.goto(site.page(TRAINING))
-    tab.page.emulate_media(media="print")  # every answer shown
-    text = tab.page.locator("body").inner_text()
+def test_training_page_shows_no_ids(training_visit: TrainingVisit) -> None:
+    text = training_visit.printed_text  # printed: every answer shown
     assert "Common mistakes" in text and "Where the notice is silent" in text
     assert not _leaks(text, _ids())
 
