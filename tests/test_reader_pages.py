@@ -222,7 +222,8 @@ class Visit:
 
 
 def _searched(tab: Tab, site: Site) -> Searched:
-    """The results of the search page's query, once it has finished (errors: those of the tab from now on too)."""
+    """The results of the query the search page is running, once it has finished, with the tab's current list of
+    errors (which also takes those that come later)."""
     tab.page.wait_for_function(SEARCH_DONE, timeout=TIMEOUT_MS)
     hrefs = tab.page.eval_on_selector_all("#search-results ul.search li > a", "els => els.map(e => e.href)")
     base = f"{site.url}/"
