@@ -23,8 +23,6 @@ import pytest
 import yaml
 from shared_book import MISSING, REPO, TIMEOUT_MS, Site, Tab, open_tab, serve
 
-CJK_FONT = re.compile(r"CJK|WenQuanYi|WQY|Droid Sans Fallback|AR PL|Source Han|Sarasa", re.IGNORECASE)
-CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 CITED_PROFILE = "profiles/guizhou-2021"  # every citation on this profile is followed
 CITATION = re.compile(r"(?:^|/)sources/[a-z0-9-]+\.html#.")  # a clause on its source document's page
 DOWNLOAD_TYPES = (".csv", ".xlsx", ".json")
@@ -152,74 +150,6 @@ def wait_for_images(tab: Tab) -> list[str]:
     return tab.page.evaluate(IMAGES_DONE, TIMEOUT_MS)
 
 
-# ---------------------------------------------------------------------------- every page
-
-
-def test_chinese_text_is_drawn_with_a_chinese_font(site: Site, tab: Tab) -> None:
-    """The glyphs of Chinese text are real (a full-width advance from a CJK font), not missing-glyph boxes."""
-    tab.goto(site.page(PROFILES[0] if PROFILES else PAGES[0]))
-    heading = tab.page.locator("h1:visible, h2:visible").filter(has_text=CJK_CHAR).first
-    assert heading.count() == 1, "no heading with Chinese text"
-    widths = heading.evaluate(
-        """(el) => {
-            el.setAttribute('data-cjk-probe', '');
-            const style = getComputedStyle(el);
-            const ctx = document.createElement('canvas').getContext('2d');
-            ctx.font = `${style.fontWeight} 40px ${style.fontFamily}`;
-            return {cjk: ctx.measureText('低保').width, tofu: ctx.measureText('\\u{10FFFD}\\u{10FFFD}').width};
-        }"""
-    )
-    assert 72 <= widths["cjk"] <= 88, f"two Chinese characters at 40px measure {widths['cjk']:.1f}px, not 2em"
-    assert abs(widths["cjk"] - widths["tofu"]) > 4, "Chinese characters measure like missing-glyph boxes"
-
-    cdp = tab.page.context.new_cdp_session(tab.page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-cjk-probe]"})["nodeId"]
-    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-    cjk = [f for f in fonts if CJK_FONT.search(f["familyName"]) and f["glyphCount"] > 0]
-    assert cjk, f"the heading's Chinese text is drawn with {[f['familyName'] for f in fonts]}, no Chinese font"
-
-
-# ---------------------------------------------------------------------------- charts
-
-
-@pytest.mark.parametrize("width", [1400, 390])
-def test_charts_fit_their_column_with_alt_text_and_caption(width: int, site: Site, browser: Any) -> None:
-    """Every chart is an SVG image no wider than its column, with alt text and a caption; on a phone it still
-    fills the column (so its text is not shrunk further than the column requires)."""
-    context, tab = open_tab(browser, site.url)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab.page.set_viewport_size({"width": width, "height": 900})
-    seen = 0
-    try:
-        for docname in [p for p in PAGES if p.startswith("chapters/")]:
-            tab.goto(site.page(docname))
-            wait_for_images(tab)
-            found = tab.page.evaluate(
-                """() => Array.from(document.querySelectorAll('figure.pl-chart')).map(f => {
-                    const img = f.querySelector('img'); const column = f.parentElement.getBoundingClientRect();
-                    const box = img.getBoundingClientRect();
-                    return {src: img.src.slice(0, 25), alt: img.alt, caption: f.querySelector('figcaption').textContent,
-                            width: box.width, natural: img.naturalWidth, column: column.width,
-                            right: box.right, page: document.documentElement.clientWidth};
-                })"""
-            )
-            for chart in found:
-                where = f"{docname} at {width}px"
-                assert chart["src"] == "data:image/svg+xml;base64", where
-                assert len(chart["alt"]) > 80 and len(chart["caption"]) > 60, f"{where}: alt text or caption missing"
-                assert chart["width"] <= chart["column"] + 0.5 and chart["right"] <= chart["page"], \
-                    f"{where}: chart {chart['width']:.0f}px wider than its {chart['column']:.0f}px column"
-                assert chart["width"] >= min(chart["natural"], chart["column"]) - 1, f"{where}: chart shrunk"
-            seen += len(found)
-        assert not tab.errors, "\n".join(tab.errors)
-    finally:
-        context.close()
-    assert seen >= 1, "no chart found in the chapters"
-
-
 # ---------------------------------------------------------------------------- links
 
 
@@ -282,61 +212,7 @@ def test_the_sources_index_links_every_source_page_and_each_holds_its_clauses(si
     assert cited <= {site.page(anchors.source_page(s)) for s in ids}
 
 
-# ---------------------------------------------------------------------------- search and downloads
-
-
-def test_search_finds_dibao(site: Site, tab: Tab) -> None:
-    tab.goto(f"{site.url}/search.html?q={urllib.parse.quote('低保')}")
-    summary = tab.page.locator("#search-results .search-summary")
-    tab.page.wait_for_function(
-        "() => { const s = document.querySelector('#search-results .search-summary');"
-        " return s && s.innerText.trim().length > 0; }",
-        timeout=TIMEOUT_MS,
-    )
-    results = tab.page.locator("#search-results ul.search li")
-    assert results.count() > 0, f"search for 低保 found nothing: {summary.inner_text()}"
-
-
-SEARCH_TERMS = ("低保对象", "特困人员", "资助参保", "集中征缴期", "待遇等待期", "830")
-_ARTICLE = re.compile(r"<article\b.*?</article>", re.DOTALL)
-_NOT_TEXT = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL)
-
-
-def _pages_saying(site: Site, term: str) -> set[str]:
-    """Pages of the book whose article text holds ``term`` (a number only as a whole number)."""
-    import html
-
-    pattern = re.compile(rf"(?<!\d){re.escape(term)}(?!\d)" if term.isdigit() else re.escape(term))
-    found = set()
-    for docname in PAGES:
-        page = (site.root / f"{docname}.html").read_text(encoding="utf-8")
-        text = html.unescape(_NOT_TEXT.sub(" ", " ".join(_ARTICLE.findall(page))))
-        if pattern.search(text):
-            found.add(docname)
-    return found
-
-
-def _search(site: Site, tab: Tab, term: str) -> set[str]:
-    """The pages the book's search page lists for ``term``."""
-    tab.goto(f"{site.url}/search.html?q={urllib.parse.quote(term)}")
-    tab.page.wait_for_function(
-        "() => { const s = document.querySelector('#search-results .search-summary');"
-        " return s && s.innerText.trim().length > 0; }",
-        timeout=TIMEOUT_MS,
-    )
-    hrefs = tab.page.eval_on_selector_all("#search-results ul.search li > a", "els => els.map(e => e.href)")
-    base = f"{site.url}/"
-    return {urllib.parse.urlsplit(h).path.removeprefix(urllib.parse.urlsplit(base).path).removesuffix(".html")
-            for h in hrefs if h.startswith(base)}
-
-
-@pytest.mark.parametrize("term", SEARCH_TERMS)
-def test_search_in_chinese_finds_every_page_saying_it(term: str, site: Site, tab: Tab) -> None:
-    expected = _pages_saying(site, term)
-    assert expected, f"no page says {term}: pick a term the book uses"
-    found = _search(site, tab, term)
-    assert expected <= found, f"search for {term} misses {sorted(expected - found)}"
-    assert not tab.errors, tab.errors
+# ---------------------------------------------------------------------------- downloads
 
 
 def _downloads(site: Site, links: Crawl) -> list[str]:
