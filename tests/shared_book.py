@@ -37,6 +37,9 @@ TIMEOUT_MS = 30_000
 # A request cancelled because the tab went on to the next page (the tab's icon, fetched after the page has
 # loaded, often is): not a failure of the page.
 ABORTED = "net::ERR_ABORTED"
+# True once the search page (Sphinx's searchtools.js) has listed the results of its query.
+SEARCH_DONE = ("() => { const s = document.querySelector('#search-results .search-summary');"
+               " return s !== null && s.innerText.trim().length > 0; }")
 
 
 class BookUnavailable(Exception):

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from shared_book import MISSING, Site, Tab, open_tab
+from test_reader_pages import SNAKE
 
 from policylib import calculator, catalogue, training
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 TRAINING = "chapters/training"
-SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 VISIBLE = "sel => Array.from(document.querySelectorAll(sel)).filter(e => e.checkVisibility()).length"
 SET_PERSON = ("([key, event, day]) => { const f = PolicylibCalculatorForm; f.state.rules = key; f.state.event = event; "
               "f.state.paid = day; f.state.categories = PolicylibCalculator.data.categories.map(c => c.id); "

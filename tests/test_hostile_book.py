@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import yaml
-from shared_book import MISSING, copy_project, record_outside, serve
+from shared_book import MISSING, SEARCH_DONE, TIMEOUT_MS, copy_project, record_outside, serve
 
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
@@ -35,7 +35,6 @@ REPO = Path(__file__).resolve().parent.parent
 TEXT_KEYS = frozenset({"name_en", "name_zh", "note", "reading", "why", "gloss", "title", "title_en", "notes",
                        "title_zh", "refers_to"})
 MARK = re.compile(r"⟦(\d+)⟧")
-TIMEOUT_MS = 30_000
 
 
 def payload(n: int) -> str:
@@ -266,10 +265,6 @@ def test_every_page_shows_the_payloads_as_text(hostile: Hostile, viewer: Viewer)
         shown = hostile.planted.numbers(key) & seen_anywhere
         assert shown, f"no page shows the {key} planted in the rule or source files"
     assert not viewer.outside, f"the pages asked another host for: {viewer.outside}"
-
-
-SEARCH_DONE = ("() => { const s = document.querySelector('#search-results .search-summary');"
-               " return s !== null && s.innerText.trim().length > 0; }")
 
 
 def _search(viewer: Viewer, hostile: Hostile, query: str) -> tuple[set[int], Visit]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from shared_book import MISSING, REPO, TIMEOUT_MS, Site, Tab, open_tab
+from shared_book import MISSING, REPO, SEARCH_DONE, TIMEOUT_MS, Site, Tab, open_tab
 from test_browser import PAGES, PROFILES, fetch, wait_for_images
 
 from policylib import catalogue
@@ -157,8 +157,6 @@ OVERVIEW_ROWS = """(link) => Array.from(document.querySelectorAll('table.pl-glan
           clauses: Array.from(row.querySelectorAll(link)).map((a) => a.href)};
 })"""
 
-SEARCH_DONE = ("() => { const s = document.querySelector('#search-results .search-summary');"
-               " return s && s.innerText.trim().length > 0; }")
 # Another query, answered by the search page's own code with the index it loaded (searchtools.js runs the query of
 # the address, ``?q=``, with this same call): the previous results are cleared first.
 SEARCH_AGAIN = """(term) => {
