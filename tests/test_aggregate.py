@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_charts import row_labels, without_asides
 
 from policylib import aggregate, charts, compare, training
 from policylib.book import render
@@ -198,15 +199,12 @@ def test_heat_map_at_many_places_labels_rows_in_chinese_and_english(synthetic_ho
     charts.setup()
     categories = yaml.safe_load((synthetic_home / "rules" / "categories.yaml").read_text(encoding="utf-8"))
     written = {c["name_zh"]: c["gloss"] for c in categories["categories"]}
-    english = {name: re.sub(r"\s*\([^()]*\)", "", gloss).strip() for name, gloss in written.items()}
+    english = {name: without_asides(gloss) for name, gloss in written.items()}
     pivot = compare.assisted_pivot("personal_pays")
     assert len(pivot.columns) > aggregate.MANY_PLACES
     chart = aggregate.assisted_heatmap(pivot, compare.assisted_pivot("personal_pays_upper_bound"))
-    ax = chart.figure.axes[0]
-    assert len(ax.get_xticklabels()) <= len(SEEDS)  # the grouped drawing
-    names = {round(t.xy[1]): t.get_text() for t in ax.texts if t.get_label() == charts.ROW_NAME}
-    glosses = {round(t.xy[1]): " ".join(t.get_text().split()) for t in ax.texts if t.get_label() == charts.ROW_GLOSS}
-    assert [(names[i], glosses.get(i)) for i in sorted(names)] == [(str(r), english[str(r)]) for r in pivot.index]
+    assert len(chart.figure.axes[0].get_xticklabels()) <= len(SEEDS)  # the grouped drawing
+    assert row_labels(chart) == [(str(r), english[str(r)]) for r in pivot.index]
     assert chart.data["gloss"].tolist() == [written[str(r)] for r in pivot.index]
     assert f"特困人员 · {english['特困人员']}: 0 yuan" in chart.alt
 

@@ -256,7 +256,7 @@ def test_heatmap_marks_missing_cells_not_stated_and_shows_no_internal_ids() -> N
                              segment), row
     assert "not stated by the notice" in " ".join(t.get_text() for lg in chart.figure.legends for t in lg.get_texts())
     assert list(chart.data.columns) == ["category", "gloss", *[str(c) for c in pivot.columns]]
-    rows = [name for name, _ in _row_labels(chart)]
+    rows = [name for name, _ in row_labels(chart)]
     assert len(rows) == len(pivot.index)
     assert not any("_" in r for r in rows)
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r) for r in rows)
@@ -271,7 +271,7 @@ def _yaml_categories() -> list[dict[str, str]]:
     return yaml.safe_load((rules_dir() / "categories.yaml").read_text(encoding="utf-8"))["categories"]
 
 
-def _without_asides(gloss: str) -> str:
+def without_asides(gloss: str) -> str:
     """A gloss with every parenthesised part left out, as the heat map's rows should show it."""
     kept, depth = [], 0
     for ch in gloss:
@@ -282,7 +282,7 @@ def _without_asides(gloss: str) -> str:
     return " ".join("".join(kept).split()).strip(" ,;:")
 
 
-def _row_labels(chart: charts.Chart) -> list[tuple[str, str | None]]:
+def row_labels(chart: charts.Chart) -> list[tuple[str, str | None]]:
     """(Chinese name, English under it on one line, or None) of each heat map row, top to bottom."""
     ax = chart.figure.axes[0]
     names = {round(t.xy[1]): t.get_text() for t in ax.texts if t.get_label() == charts.ROW_NAME}
@@ -295,10 +295,10 @@ def test_heatmap_rows_name_each_group_in_chinese_and_english_from_the_categories
     to the words outside parentheses; the alt text names it the same way, the data behind the chart gives the
     gloss as written."""
     written = {c["name_zh"]: c["gloss"] for c in _yaml_categories()}
-    english = {name: _without_asides(gloss) for name, gloss in written.items()}
+    english = {name: without_asides(gloss) for name, gloss in written.items()}
     pivot = compare.assisted_pivot()
     chart = charts.assisted_heatmap(pivot, compare.assisted_pivot("personal_pays_upper_bound"))
-    rows = _row_labels(chart)
+    rows = row_labels(chart)
     assert rows == [(str(r), english[str(r)]) for r in pivot.index]
     shown = dict(rows)
     assert shown["特困人员"] == "persons in extreme poverty"
@@ -340,8 +340,8 @@ def test_heatmap_rows_named_by_id_or_unknown_to_the_categories_file() -> None:
     pivot = pd.DataFrame({"Guizhou 2021": pd.array([160, 10], dtype="Int64")},
                          index=pd.Index(["dibao 低保对象", "no_such_group 未知人群"], name="category"))
     chart = charts.assisted_heatmap(pivot)
-    assert _row_labels(chart) == [("低保对象", _without_asides(dibao["gloss"])), ("未知人群", None)]
-    assert f"低保对象 · {_without_asides(dibao['gloss'])}: 160 yuan" in chart.alt
+    assert row_labels(chart) == [("低保对象", without_asides(dibao["gloss"])), ("未知人群", None)]
+    assert f"低保对象 · {without_asides(dibao['gloss'])}: 160 yuan" in chart.alt
     assert "未知人群: 10 yuan" in chart.alt
     assert chart.data["gloss"].tolist() == [dibao["gloss"], ""]
 
