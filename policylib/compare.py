@@ -372,7 +372,8 @@ def _assisted_rows(rules: RuleSet) -> list[dict[str, Any]]:
 
 
 def assisted_pivot(value: str = "personal_pays", keys: Iterable[Key] | None = None) -> pd.DataFrame:
-    """Category (rows, ``id 中文``) x jurisdiction-year (columns) of one assisted_matrix column, for a heat map.
+    """Category (rows: its Chinese name, or its id if rules/categories.yaml does not know it) x jurisdiction-year
+    (columns) of one assisted_matrix column, for a heat map.
 
     Where one jurisdiction maps several groups to a category, the engine gives the highest help, so the
     cell shows the lowest ``personal_pays`` (or the highest value of any other numeric column).
